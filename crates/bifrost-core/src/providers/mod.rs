@@ -1,0 +1,154 @@
+//! Provider implementations and the registry that builds them from configuration.
+
+pub mod common;
+pub mod openai;
+
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::config::ProviderConfig;
+use crate::provider::Provider;
+
+/// Every provider name Bifrost knows (`StandardProviders`).
+pub const KNOWN_PROVIDERS: &[&str] = &[
+    "openai",
+    "azure",
+    "anthropic",
+    "bedrock",
+    "bedrock_mantle",
+    "cohere",
+    "vertex",
+    "mistral",
+    "ollama",
+    "opencode-go",
+    "opencode-zen",
+    "groq",
+    "sgl",
+    "parasail",
+    "perplexity",
+    "cerebras",
+    "deepseek",
+    "gemini",
+    "openrouter",
+    "elevenlabs",
+    "huggingface",
+    "nebius",
+    "xai",
+    "replicate",
+    "vllm",
+    "runway",
+    "runware",
+    "fireworks",
+    "sarvam",
+    "wafer",
+    "github-copilot",
+    "databricks",
+    "typesafe",
+];
+
+/// Base types a custom provider may be built on (Bifrost's `SupportedBaseProviders`).
+pub const CUSTOM_BASE_TYPES: &[&str] = &[
+    "openai",
+    "anthropic",
+    "bedrock",
+    "cohere",
+    "gemini",
+    "huggingface",
+    "replicate",
+];
+
+/// True when `name` is one of Bifrost's standard provider names.
+pub fn is_known_provider(name: &str) -> bool {
+    KNOWN_PROVIDERS.contains(&name)
+}
+
+/// True when this build implements the standard provider `name`.
+pub fn is_implemented(name: &str) -> bool {
+    openai::profile::profile(name).is_some()
+}
+
+/// Why a provider could not be built.
+#[derive(Debug, Error)]
+pub enum ProviderBuildError {
+    /// Bifrost knows the provider but this build does not implement it yet.
+    #[error("provider {0:?} is not supported by this build of bifrost-rs yet")]
+    NotImplemented(String),
+    /// Not a Bifrost provider and no `custom_provider_config`.
+    #[error(
+        "unknown provider {0:?}: use one of Bifrost's provider names or add custom_provider_config to define a custom provider"
+    )]
+    Unknown(String),
+    /// A custom provider's configuration is invalid.
+    #[error("custom provider {name:?}: {reason}")]
+    InvalidCustom {
+        /// Provider name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The provider's settings could not be applied.
+    #[error("provider {name:?}: {reason}")]
+    Setup {
+        /// Provider name.
+        name: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// Builds provider `name` from its configuration.
+pub fn build_provider(
+    name: &str,
+    config: &ProviderConfig,
+) -> Result<Arc<dyn Provider>, ProviderBuildError> {
+    let setup = |e: openai::OpenAiSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
+    if let Some(custom) = &config.custom_provider_config {
+        if is_known_provider(name) {
+            return Err(ProviderBuildError::InvalidCustom {
+                name: name.to_owned(),
+                reason: format!(
+                    "cannot be created on standard provider name {name:?}; choose another name"
+                ),
+            });
+        }
+        let base = custom.base_provider_type.as_str();
+        return match base {
+            "openai" => {
+                let p = openai::OpenAiCompatible::new(
+                    name,
+                    openai::profile::custom_openai_profile(),
+                    config,
+                )
+                .map_err(setup)?;
+                Ok(Arc::new(p))
+            }
+            "" => Err(ProviderBuildError::InvalidCustom {
+                name: name.to_owned(),
+                reason: "base_provider_type is required".to_owned(),
+            }),
+            b if CUSTOM_BASE_TYPES.contains(&b) => Err(ProviderBuildError::NotImplemented(
+                format!("{name} (base_provider_type {b})"),
+            )),
+            b => Err(ProviderBuildError::InvalidCustom {
+                name: name.to_owned(),
+                reason: format!(
+                    "unsupported base_provider_type {b:?} (supported: {})",
+                    CUSTOM_BASE_TYPES.join(", ")
+                ),
+            }),
+        };
+    }
+    if let Some(profile) = openai::profile::profile(name) {
+        let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;
+        return Ok(Arc::new(p));
+    }
+    if is_known_provider(name) {
+        Err(ProviderBuildError::NotImplemented(name.to_owned()))
+    } else {
+        Err(ProviderBuildError::Unknown(name.to_owned()))
+    }
+}

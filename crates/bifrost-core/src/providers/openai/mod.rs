@@ -1,0 +1,436 @@
+//! OpenAI and the OpenAI-compatible family (Groq, Mistral, OpenRouter, Ollama, vLLM, SGLang,
+//! Cerebras, xAI, DeepSeek, Perplexity, Fireworks, Nebius, Parasail) and custom providers with
+//! `base_provider_type: "openai"`.
+//!
+//! Requests are already in OpenAI's shape, so translation is serialization: the typed request
+//! (with its unknown fields kept) is written as JSON and the answer parsed back.
+
+pub mod error;
+pub mod profile;
+pub mod stream;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::de::DeserializeOwned;
+
+use self::profile::Profile;
+use self::stream::{OpenAiChatSse, OpenAiTextSse};
+use super::common::sse::decode_sse;
+use super::common::upstream_error::{decode_error, network_error, retry_after};
+use super::common::{ClientBuildError, build_client};
+use crate::config::{CustomProviderConfig, ProviderConfig};
+use crate::error::{BifrostError, ErrorKind};
+use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
+use crate::schemas::{
+    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
+    ListModelsResponse, RequestType, TextCompletionRequest, TextCompletionResponse,
+};
+
+/// Why an OpenAI-compatible provider could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenAiSetupError {
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientBuildError),
+    /// An `extra_headers` entry is not a valid header.
+    #[error("network_config.extra_headers: invalid header {0:?}")]
+    Header(String),
+    /// A request type name in `allowed_requests` or `request_path_overrides` is unknown.
+    #[error("custom_provider_config: unknown request type {0:?}")]
+    UnknownRequestType(String),
+}
+
+/// An OpenAI-compatible provider.
+pub struct OpenAiCompatible {
+    name: Arc<str>,
+    profile: Profile,
+    base_url: Option<String>,
+    client: reqwest::Client,
+    keyless: bool,
+    allowed: Option<HashSet<RequestType>>,
+    path_overrides: HashMap<RequestType, String>,
+    disable_store: bool,
+}
+
+impl std::fmt::Debug for OpenAiCompatible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiCompatible")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+impl OpenAiCompatible {
+    /// Builds the provider `name` from its profile and configuration.
+    pub fn new(
+        name: &str,
+        profile: Profile,
+        config: &ProviderConfig,
+    ) -> Result<Self, OpenAiSetupError> {
+        let network = config.network();
+        let mut default_headers = HeaderMap::new();
+        for (k, v) in network.extra_headers.iter().flatten() {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| OpenAiSetupError::Header(k.clone()))?;
+            let value =
+                HeaderValue::from_str(v).map_err(|_| OpenAiSetupError::Header(k.clone()))?;
+            default_headers.insert(name, value);
+        }
+        let client = build_client(&network, config.proxy_config.as_ref(), default_headers)?;
+        let custom = config.custom_provider_config.as_ref();
+        let (allowed, path_overrides) = custom_rules(custom)?;
+        Ok(Self {
+            name: Arc::from(name),
+            keyless: profile.keyless || custom.is_some_and(|c| c.is_key_less),
+            profile,
+            base_url: network.trimmed_base_url().map(str::to_owned),
+            client,
+            allowed,
+            path_overrides,
+            disable_store: config
+                .openai_config
+                .as_ref()
+                .and_then(|c| c.disable_store)
+                .unwrap_or(false),
+        })
+    }
+
+    fn check_allowed(&self, rt: RequestType) -> Result<(), BifrostError> {
+        if self.supports(rt) {
+            Ok(())
+        } else {
+            Err(unsupported(rt, &self.name))
+        }
+    }
+
+    fn url(&self, cx: &CallContext<'_>, rt: RequestType) -> Result<String, BifrostError> {
+        let path = match self.path_overrides.get(&rt) {
+            Some(p) if p.starts_with("http://") || p.starts_with("https://") => {
+                return Ok(p.clone());
+            }
+            Some(p) => p.as_str(),
+            None => self
+                .profile
+                .path(rt)
+                .ok_or_else(|| unsupported(rt, &self.name))?,
+        };
+        let base = cx
+            .key
+            .server_url()
+            .or(self.base_url.as_deref())
+            .or(self.profile.default_base_url)
+            .ok_or_else(|| {
+                BifrostError::new(
+                    ErrorKind::ProviderNotConfigured,
+                    format!(
+                        "provider {} has no base URL: set network_config.base_url (or the key's {}_key_config.url)",
+                        self.name, self.name
+                    ),
+                )
+            })?;
+        Ok(format!("{base}{path}"))
+    }
+
+    fn builder(
+        &self,
+        cx: &CallContext<'_>,
+        method: Method,
+        url: String,
+    ) -> reqwest::RequestBuilder {
+        let mut b = self.client.request(method, url);
+        if !cx.key.value.is_empty() {
+            b = b.bearer_auth(cx.key.value.expose());
+        }
+        for (name, value) in cx.extra_headers {
+            b = b.header(name, value);
+        }
+        b
+    }
+
+    /// Sends a request and returns the successful response, or the upstream's error.
+    async fn send(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| network_error(&self.name, &e))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let after = retry_after(resp.headers());
+        let content_type = resp
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = resp.bytes().await.unwrap_or_default();
+        Err(
+            error::parse_error_body(&self.name, status.as_u16(), content_type.as_deref(), &body)
+                .with_retry_after(after),
+        )
+    }
+
+    async fn post_json<T: DeserializeOwned + HasExtra>(
+        &self,
+        cx: &CallContext<'_>,
+        rt: RequestType,
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<T, BifrostError> {
+        let url = self.url(cx, rt)?;
+        let builder = self
+            .builder(cx, Method::POST, url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let resp = self.send(builder).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| network_error(&self.name, &e))?;
+        self.parse_body(&bytes, what, cx.send_back_raw_response)
+    }
+
+    fn parse_body<T: DeserializeOwned + HasExtra>(
+        &self,
+        bytes: &Bytes,
+        what: &str,
+        keep_raw: bool,
+    ) -> Result<T, BifrostError> {
+        let mut value: T = serde_json::from_slice(bytes)
+            .map_err(|e| decode_error(&self.name, what, bytes, &e.to_string()))?;
+        if let Some(err) = value.extra_mut().get("error") {
+            // Some compatible servers answer 200 with an error object.
+            let detail = error::detail_from_object(err).unwrap_or_default();
+            return Err(BifrostError::upstream(502, detail).with_upstream_body(bytes.clone()));
+        }
+        if !value.looks_valid() {
+            return Err(decode_error(
+                &self.name,
+                what,
+                bytes,
+                "required fields are missing",
+            ));
+        }
+        if keep_raw {
+            let raw = serde_json::from_slice(bytes).ok();
+            value
+                .extra_fields_mut()
+                .get_or_insert_with(ExtraFields::default)
+                .raw_response = raw;
+        }
+        Ok(value)
+    }
+
+    async fn open_stream(
+        &self,
+        cx: &CallContext<'_>,
+        rt: RequestType,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let url = self.url(cx, rt)?;
+        let builder = self
+            .builder(cx, Method::POST, url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "text/event-stream")
+            .body(body);
+        let resp = self.send(builder).await?;
+        let content_type = resp
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
+            // The upstream ignored `stream: true` or answered with something else entirely.
+            let ct = content_type.to_owned();
+            let bytes = resp.bytes().await.unwrap_or_default();
+            return Err(decode_error(
+                &self.name,
+                "event stream",
+                &bytes,
+                &format!("content type {ct}"),
+            ));
+        }
+        Ok(resp)
+    }
+
+    fn serialize<T: serde::Serialize>(&self, value: &T) -> Result<Vec<u8>, BifrostError> {
+        serde_json::to_vec(value)
+            .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
+    }
+
+    fn chat_body(&self, req: &ChatRequest) -> Result<Vec<u8>, BifrostError> {
+        if self.disable_store && req.extra.get("store") != Some(&serde_json::Value::Bool(false)) {
+            let mut req = req.clone();
+            req.extra
+                .insert("store".to_owned(), serde_json::Value::Bool(false));
+            return self.serialize(&req);
+        }
+        self.serialize(req)
+    }
+}
+
+type CustomRules = (Option<HashSet<RequestType>>, HashMap<RequestType, String>);
+
+fn custom_rules(custom: Option<&CustomProviderConfig>) -> Result<CustomRules, OpenAiSetupError> {
+    let Some(custom) = custom else {
+        return Ok((None, HashMap::new()));
+    };
+    let allowed = match &custom.allowed_requests {
+        None => None,
+        Some(map) => {
+            let mut set = HashSet::new();
+            for (name, on) in map {
+                let rt = RequestType::parse(name)
+                    .ok_or_else(|| OpenAiSetupError::UnknownRequestType(name.clone()))?;
+                if *on {
+                    set.insert(rt);
+                }
+            }
+            Some(set)
+        }
+    };
+    let mut overrides = HashMap::new();
+    for (name, path) in custom.request_path_overrides.iter().flatten() {
+        let rt = RequestType::parse(name)
+            .ok_or_else(|| OpenAiSetupError::UnknownRequestType(name.clone()))?;
+        overrides.insert(rt, path.clone());
+    }
+    Ok((allowed, overrides))
+}
+
+/// Response types that keep unknown fields and carry `extra_fields`.
+trait HasExtra {
+    fn extra_mut(&mut self) -> &mut crate::schemas::ExtraMap;
+    fn extra_fields_mut(&mut self) -> &mut Option<ExtraFields>;
+    fn looks_valid(&self) -> bool;
+}
+
+macro_rules! has_extra {
+    ($ty:ty, |$v:ident| $valid:expr) => {
+        impl HasExtra for $ty {
+            fn extra_mut(&mut self) -> &mut crate::schemas::ExtraMap {
+                &mut self.extra
+            }
+            fn extra_fields_mut(&mut self) -> &mut Option<ExtraFields> {
+                &mut self.extra_fields
+            }
+            fn looks_valid(&self) -> bool {
+                let $v = self;
+                $valid
+            }
+        }
+    };
+}
+
+has_extra!(ChatResponse, |r| !r.choices.is_empty() || !r.id.is_empty());
+has_extra!(TextCompletionResponse, |r| !r.choices.is_empty()
+    || !r.id.is_empty());
+has_extra!(EmbeddingResponse, |r| !r.data.is_empty()
+    || r.usage.is_some());
+has_extra!(ListModelsResponse, |_r| true);
+
+#[async_trait]
+impl Provider for OpenAiCompatible {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn is_keyless(&self) -> bool {
+        self.keyless
+    }
+
+    fn supports(&self, rt: RequestType) -> bool {
+        let served = self.path_overrides.contains_key(&rt) || self.profile.path(rt).is_some();
+        served && self.allowed.as_ref().is_none_or(|a| a.contains(&rt))
+    }
+
+    async fn list_models(
+        &self,
+        cx: CallContext<'_>,
+        _req: &ListModelsRequest,
+    ) -> Result<ListModelsResponse, BifrostError> {
+        self.check_allowed(RequestType::ListModels)?;
+        let url = self.url(&cx, RequestType::ListModels)?;
+        let resp = self.send(self.builder(&cx, Method::GET, url)).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| network_error(&self.name, &e))?;
+        self.parse_body(&bytes, "model list", false)
+    }
+
+    async fn chat(
+        &self,
+        cx: CallContext<'_>,
+        req: &ChatRequest,
+    ) -> Result<ChatResponse, BifrostError> {
+        self.check_allowed(RequestType::ChatCompletion)?;
+        let body = self.chat_body(req)?;
+        self.post_json(&cx, RequestType::ChatCompletion, body, "chat completion")
+            .await
+    }
+
+    async fn chat_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &ChatRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        self.check_allowed(RequestType::ChatCompletionStream)?;
+        let body = self.chat_body(req)?;
+        let resp = self
+            .open_stream(&cx, RequestType::ChatCompletionStream, body)
+            .await?;
+        Ok(decode_sse(
+            self.name.clone(),
+            resp,
+            OpenAiChatSse::new(self.name.clone()),
+        ))
+    }
+
+    async fn text_completion(
+        &self,
+        cx: CallContext<'_>,
+        req: &TextCompletionRequest,
+    ) -> Result<TextCompletionResponse, BifrostError> {
+        self.check_allowed(RequestType::TextCompletion)?;
+        let body = self.serialize(req)?;
+        self.post_json(&cx, RequestType::TextCompletion, body, "text completion")
+            .await
+    }
+
+    async fn text_completion_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &TextCompletionRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        self.check_allowed(RequestType::TextCompletionStream)?;
+        let body = self.serialize(req)?;
+        let resp = self
+            .open_stream(&cx, RequestType::TextCompletionStream, body)
+            .await?;
+        Ok(decode_sse(
+            self.name.clone(),
+            resp,
+            OpenAiTextSse::new(self.name.clone()),
+        ))
+    }
+
+    async fn embedding(
+        &self,
+        cx: CallContext<'_>,
+        req: &EmbeddingRequest,
+    ) -> Result<EmbeddingResponse, BifrostError> {
+        self.check_allowed(RequestType::Embedding)?;
+        let body = self.serialize(req)?;
+        self.post_json(&cx, RequestType::Embedding, body, "embedding response")
+            .await
+    }
+}

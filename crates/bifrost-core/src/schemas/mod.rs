@@ -1,0 +1,26 @@
+//! Unified request and response types.
+//!
+//! OpenAI's wire shapes are the lingua franca: every provider translates its native format into
+//! these types and back. Every struct keeps the fields it does not know in an `extra` map
+//! (`#[serde(flatten)]`), so an OpenAI-compatible round trip never drops what a caller sent.
+
+pub mod chat;
+pub mod embedding;
+pub mod extra_fields;
+pub mod models;
+pub mod request;
+pub mod stream;
+pub mod text;
+pub mod usage;
+
+pub use chat::*;
+pub use embedding::*;
+pub use extra_fields::ExtraFields;
+pub use models::*;
+pub use request::*;
+pub use stream::*;
+pub use text::*;
+pub use usage::*;
+
+/// Unknown JSON fields kept on a typed value so that they can be forwarded unchanged.
+pub type ExtraMap = serde_json::Map<String, serde_json::Value>;
