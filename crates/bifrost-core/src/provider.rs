@@ -17,8 +17,9 @@ use http::{HeaderName, HeaderValue};
 use crate::error::{BifrostError, ErrorKind};
 use crate::key::Key;
 use crate::schemas::{
-    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ListModelsRequest,
-    ListModelsResponse, RequestType, StreamChunk, TextCompletionRequest, TextCompletionResponse,
+    ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
+    EmbeddingResponse, ListModelsRequest, ListModelsResponse, RequestType, RerankRequest,
+    RerankResponse, StreamChunk, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// A stream of chunks from the upstream. Ends after the last chunk; an `Err` item ends it too.
@@ -111,6 +112,26 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<EmbeddingResponse, BifrostError> {
         let _ = (cx, req);
         Err(unsupported(RequestType::Embedding, self.name()))
+    }
+
+    /// Token counting.
+    async fn count_tokens(
+        &self,
+        cx: CallContext<'_>,
+        req: &CountTokensRequest,
+    ) -> Result<CountTokensResponse, BifrostError> {
+        let _ = (cx, req);
+        Err(unsupported(RequestType::CountTokens, self.name()))
+    }
+
+    /// Reranking.
+    async fn rerank(
+        &self,
+        cx: CallContext<'_>,
+        req: &RerankRequest,
+    ) -> Result<RerankResponse, BifrostError> {
+        let _ = (cx, req);
+        Err(unsupported(RequestType::Rerank, self.name()))
     }
 }
 

@@ -580,6 +580,24 @@ impl Bifrost {
                 .await?;
                 Ok(Answer::Response(Response::Embedding(r)))
             }
+            RequestBody::CountTokens(body) => {
+                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
+                    body.model.clear();
+                    body.model.push_str(cx.model);
+                    provider.count_tokens(cx, body).await
+                })
+                .await?;
+                Ok(Answer::Response(Response::CountTokens(r)))
+            }
+            RequestBody::Rerank(body) => {
+                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
+                    body.model.clear();
+                    body.model.push_str(cx.model);
+                    provider.rerank(cx, body).await
+                })
+                .await?;
+                Ok(Answer::Response(Response::Rerank(r)))
+            }
             RequestBody::ListModels(body) => {
                 let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
                     provider.list_models(cx, body).await

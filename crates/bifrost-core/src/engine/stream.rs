@@ -297,6 +297,7 @@ fn chat_chunks(r: ChatResponse) -> Vec<StreamChunk> {
                 tool_calls,
                 refusal: c.message.refusal.clone(),
                 reasoning: c.message.reasoning.clone(),
+                reasoning_details: c.message.reasoning_details.clone(),
                 ..ChatDelta::default()
             },
             ..ChatStreamChoice::default()

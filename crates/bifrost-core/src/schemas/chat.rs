@@ -77,6 +77,10 @@ pub struct ChatRequest {
     /// Reasoning effort for reasoning models (`minimal`, `low`, `medium`, `high`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<String>,
+    /// Reasoning configuration (`{"effort": ..., "max_tokens": ...}`), Bifrost's and
+    /// OpenRouter's extension; providers with thinking budgets read `max_tokens` from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<ReasoningConfig>,
     /// Request metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ExtraMap>,
@@ -194,6 +198,52 @@ pub struct ChatMessage {
     /// Reasoning text produced by the model, when the provider exposes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    /// Structured reasoning blocks (with signatures or encrypted data) that must be sent back
+    /// unchanged on the next turn for providers that verify them (Anthropic thinking, Gemini
+    /// thought signatures, Bedrock reasoning content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_details: Option<Vec<ReasoningDetail>>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
+}
+
+/// `reasoning` request parameter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningConfig {
+    /// `minimal`, `low`, `medium`, `high`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+    /// Token budget for thinking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
+}
+
+/// One block of model reasoning, kept so it can be replayed to the provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningDetail {
+    /// `reasoning.text` (visible thinking with a signature), `reasoning.encrypted` (redacted or
+    /// opaque data) or `reasoning.summary`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Thinking text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Signature that authenticates the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// Opaque (encrypted or redacted) reasoning data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    /// Summary text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Position among the message's reasoning blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]
     pub extra: ExtraMap,
@@ -210,6 +260,7 @@ impl ChatMessage {
             tool_call_id: None,
             refusal: None,
             reasoning: None,
+            reasoning_details: None,
             extra: ExtraMap::new(),
         }
     }

@@ -5,19 +5,23 @@
 //! (`#[serde(flatten)]`), so an OpenAI-compatible round trip never drops what a caller sent.
 
 pub mod chat;
+pub mod count_tokens;
 pub mod embedding;
 pub mod extra_fields;
 pub mod models;
 pub mod request;
+pub mod rerank;
 pub mod stream;
 pub mod text;
 pub mod usage;
 
 pub use chat::*;
+pub use count_tokens::*;
 pub use embedding::*;
 pub use extra_fields::ExtraFields;
 pub use models::*;
 pub use request::*;
+pub use rerank::*;
 pub use stream::*;
 pub use text::*;
 pub use usage::*;

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields,
-    ListModelsResponse, TextCompletionRequest, TextCompletionResponse, Usage,
+    ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
+    EmbeddingResponse, ExtraFields, ListModelsResponse, RerankRequest, RerankResponse,
+    TextCompletionRequest, TextCompletionResponse, Usage,
 };
 
 /// Bifrost's request type names, as they appear in logs, metrics and `allowed_requests`.
@@ -107,6 +108,10 @@ pub enum RequestBody {
     Embedding(EmbeddingRequest),
     /// Model listing.
     ListModels(ListModelsRequest),
+    /// Token counting.
+    CountTokens(CountTokensRequest),
+    /// Reranking.
+    Rerank(RerankRequest),
 }
 
 impl RequestBody {
@@ -119,6 +124,8 @@ impl RequestBody {
             Self::TextCompletion(_) => RequestType::TextCompletion,
             Self::Embedding(_) => RequestType::Embedding,
             Self::ListModels(_) => RequestType::ListModels,
+            Self::CountTokens(_) => RequestType::CountTokens,
+            Self::Rerank(_) => RequestType::Rerank,
         }
     }
 
@@ -128,6 +135,8 @@ impl RequestBody {
             Self::Chat(r) => &r.model,
             Self::TextCompletion(r) => &r.model,
             Self::Embedding(r) => &r.model,
+            Self::CountTokens(r) => &r.model,
+            Self::Rerank(r) => &r.model,
             Self::ListModels(_) => "",
         }
     }
@@ -138,6 +147,8 @@ impl RequestBody {
             Self::Chat(r) => &mut r.model,
             Self::TextCompletion(r) => &mut r.model,
             Self::Embedding(r) => &mut r.model,
+            Self::CountTokens(r) => &mut r.model,
+            Self::Rerank(r) => &mut r.model,
             Self::ListModels(_) => return,
         };
         if slot != model {
@@ -152,6 +163,8 @@ impl RequestBody {
             Self::Chat(r) => &mut r.fallbacks,
             Self::TextCompletion(r) => &mut r.fallbacks,
             Self::Embedding(r) => &mut r.fallbacks,
+            Self::CountTokens(r) => &mut r.fallbacks,
+            Self::Rerank(r) => &mut r.fallbacks,
             Self::ListModels(_) => return Vec::new(),
         };
         slot.take().unwrap_or_default()
@@ -212,6 +225,10 @@ pub enum Response {
     Embedding(EmbeddingResponse),
     /// Model listing.
     ListModels(ListModelsResponse),
+    /// Token count.
+    CountTokens(CountTokensResponse),
+    /// Reranking.
+    Rerank(RerankResponse),
 }
 
 impl Response {
@@ -221,7 +238,8 @@ impl Response {
             Self::Chat(r) => r.usage.as_ref(),
             Self::TextCompletion(r) => r.usage.as_ref(),
             Self::Embedding(r) => r.usage.as_ref(),
-            Self::ListModels(_) => None,
+            Self::Rerank(r) => r.usage.as_ref(),
+            Self::ListModels(_) | Self::CountTokens(_) => None,
         }
     }
 
@@ -232,6 +250,8 @@ impl Response {
             Self::TextCompletion(r) => &mut r.extra_fields,
             Self::Embedding(r) => &mut r.extra_fields,
             Self::ListModels(r) => &mut r.extra_fields,
+            Self::CountTokens(r) => &mut r.extra_fields,
+            Self::Rerank(r) => &mut r.extra_fields,
         }
     }
 
@@ -242,6 +262,8 @@ impl Response {
             Self::TextCompletion(r) => serde_json::to_vec(r),
             Self::Embedding(r) => serde_json::to_vec(r),
             Self::ListModels(r) => serde_json::to_vec(r),
+            Self::CountTokens(r) => serde_json::to_vec(r),
+            Self::Rerank(r) => serde_json::to_vec(r),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFields, ExtraMap, Role, TextCompletionResponse, Usage};
+use super::{ExtraFields, ExtraMap, ReasoningDetail, Role, TextCompletionResponse, Usage};
 
 /// One streamed chunk of any request type.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +124,9 @@ pub struct ChatDelta {
     /// Reasoning text fragment, when the provider exposes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    /// Reasoning blocks or fragments of them (signatures arrive here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_details: Option<Vec<ReasoningDetail>>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]
     pub extra: ExtraMap,
