@@ -11,6 +11,7 @@
 //! on the old.
 
 pub mod admission;
+mod calls;
 pub mod dispatch;
 pub mod keys;
 pub mod model_ref;
@@ -22,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use self::dispatch::{PeekedStream, peek, with_retries};
+use self::dispatch::{PeekedStream, with_retries};
 pub use self::snapshot::{BuildNotice, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
@@ -30,7 +31,7 @@ use crate::config::EngineConfig;
 use crate::context::RequestContext;
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{Outcome, Plugin, PreHookOutcome, ShortCircuit};
-use crate::provider::{CallContext, ChunkStream};
+use crate::provider::ChunkStream;
 use crate::providers::ProviderBuildError;
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
@@ -302,12 +303,9 @@ impl Bifrost {
                     return Ok(ListModelsResponse::default());
                 }
                 let mut ctx = RequestContext::new(request_id);
-                let req = ListModelsRequest::default();
-                let provider = state.provider.clone();
-                let mut resp = with_retries(state, &mut ctx, "*", async |cx: CallContext<'_>| {
-                    provider.list_models(cx, &req).await
-                })
-                .await?;
+                let mut req = ListModelsRequest::default();
+                let mut resp =
+                    with_retries(state, &mut ctx, "*", &mut req, calls::list_models).await?;
                 for m in &mut resp.data {
                     if !m.id.starts_with(&format!("{name}/")) {
                         m.id = format!("{name}/{}", m.id);
@@ -317,7 +315,10 @@ impl Bifrost {
             }
         });
         let results = futures::future::join_all(calls).await;
-        let mut merged = ListModelsResponse::default();
+        let mut merged = ListModelsResponse {
+            object: "list".to_owned(),
+            ..ListModelsResponse::default()
+        };
         for (name, result) in names.iter().zip(results) {
             match result {
                 Ok(r) => merged.data.extend(r.data),
@@ -536,73 +537,35 @@ impl Bifrost {
         };
         match &mut req.body {
             RequestBody::Chat(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    peek(&state.name, provider.chat_stream(cx, body).await).await
-                })
-                .await?;
+                let peeked = with_retries(state, ctx, &model, body, calls::chat_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::Chat(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.chat(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::chat).await?;
                 Ok(Answer::Response(Response::Chat(r)))
             }
             RequestBody::TextCompletion(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    peek(&state.name, provider.text_completion_stream(cx, body).await).await
-                })
-                .await?;
+                let peeked = with_retries(state, ctx, &model, body, calls::text_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::TextCompletion(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.text_completion(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::text).await?;
                 Ok(Answer::Response(Response::TextCompletion(r)))
             }
             RequestBody::Embedding(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.embedding(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::embedding).await?;
                 Ok(Answer::Response(Response::Embedding(r)))
             }
             RequestBody::CountTokens(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.count_tokens(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::count_tokens).await?;
                 Ok(Answer::Response(Response::CountTokens(r)))
             }
             RequestBody::Rerank(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.rerank(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
                 Ok(Answer::Response(Response::Rerank(r)))
             }
             RequestBody::ListModels(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    provider.list_models(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::list_models).await?;
                 Ok(Answer::Response(Response::ListModels(r)))
             }
         }
