@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwap;
 
 use self::dispatch::{PeekedStream, with_retries};
-pub use self::snapshot::{BuildNotice, ProviderState, Snapshot};
+pub use self::snapshot::{BuildNotice, ProviderFactory, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
 use crate::config::EngineConfig;
@@ -59,6 +59,7 @@ type Applied = (EngineConfig, Arc<[Arc<dyn Plugin>]>);
 pub struct Bifrost {
     snapshot: ArcSwap<Snapshot>,
     config: Mutex<Applied>,
+    factory: Option<ProviderFactory>,
 }
 
 impl std::fmt::Debug for Bifrost {
@@ -76,11 +77,30 @@ impl Bifrost {
         config: EngineConfig,
         plugins: Vec<Arc<dyn Plugin>>,
     ) -> Result<Self, ProviderBuildError> {
+        Self::build(config, plugins, None)
+    }
+
+    /// Like [`Bifrost::new`], with a factory that supplies provider implementations of your own
+    /// (for providers the registry does not know, or to replace a built-in one).
+    pub fn with_provider_factory(
+        config: EngineConfig,
+        plugins: Vec<Arc<dyn Plugin>>,
+        factory: ProviderFactory,
+    ) -> Result<Self, ProviderBuildError> {
+        Self::build(config, plugins, Some(factory))
+    }
+
+    fn build(
+        config: EngineConfig,
+        plugins: Vec<Arc<dyn Plugin>>,
+        factory: Option<ProviderFactory>,
+    ) -> Result<Self, ProviderBuildError> {
         let plugins: Arc<[Arc<dyn Plugin>]> = plugins.into();
-        let snapshot = Snapshot::build(&config, plugins.clone(), None)?;
+        let snapshot = Snapshot::build(&config, plugins.clone(), None, factory.as_ref())?;
         Ok(Self {
             snapshot: ArcSwap::from_pointee(snapshot),
             config: Mutex::new((config, plugins)),
+            factory,
         })
     }
 
@@ -109,7 +129,12 @@ impl Bifrost {
     pub fn update_config(&self, config: EngineConfig) -> Result<(), ProviderBuildError> {
         let mut guard = self.lock_config();
         let previous = self.snapshot.load_full();
-        let snapshot = Snapshot::build(&config, guard.1.clone(), Some(&previous))?;
+        let snapshot = Snapshot::build(
+            &config,
+            guard.1.clone(),
+            Some(&previous),
+            self.factory.as_ref(),
+        )?;
         self.snapshot.store(Arc::new(snapshot));
         guard.0 = config;
         Ok(())
@@ -120,7 +145,12 @@ impl Bifrost {
         let mut guard = self.lock_config();
         let plugins: Arc<[Arc<dyn Plugin>]> = plugins.into();
         let previous = self.snapshot.load_full();
-        let snapshot = Snapshot::build(&guard.0, plugins.clone(), Some(&previous))?;
+        let snapshot = Snapshot::build(
+            &guard.0,
+            plugins.clone(),
+            Some(&previous),
+            self.factory.as_ref(),
+        )?;
         self.snapshot.store(Arc::new(snapshot));
         guard.1 = plugins;
         Ok(())
