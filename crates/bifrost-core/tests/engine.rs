@@ -308,12 +308,8 @@ async fn retries_stop_at_max_retries_and_return_the_upstream_error() {
 
 #[tokio::test(start_paused = true)]
 async fn rate_limits_rotate_keys_and_honour_retry_after() {
-    let h = harness(&["a", "b"], 1, |_, key, _| {
-        if key == "a" {
-            fail(upstream(429).with_retry_after(Some(Duration::from_secs(3))))
-        } else {
-            fail(upstream(429).with_retry_after(Some(Duration::from_secs(3))))
-        }
+    let h = harness(&["a", "b"], 1, |_, _, _| {
+        fail(upstream(429).with_retry_after(Some(Duration::from_secs(3))))
     });
     let err = h
         .bifrost
