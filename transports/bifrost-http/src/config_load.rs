@@ -63,6 +63,12 @@ impl std::fmt::Debug for Loaded {
 /// Reads and validates `app_dir/config.json`; a missing file means an empty configuration.
 pub fn load(app_dir: &Path) -> Result<Loaded, StartupError> {
     let path = app_dir.join("config.json");
+    if !app_dir.exists() {
+        std::fs::create_dir_all(app_dir).map_err(|source| StartupError::Read {
+            path: app_dir.to_path_buf(),
+            source,
+        })?;
+    }
     let (file, source) = match std::fs::read(&path) {
         Ok(bytes) => {
             let file = ConfigFile::parse(&bytes).map_err(|p| StartupError::Invalid {
