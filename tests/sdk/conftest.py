@@ -11,9 +11,10 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import openai
@@ -181,9 +182,7 @@ def mock_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockUpst
 
 
 @pytest.fixture(scope="session")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory, mock_upstream: MockUpstream
-) -> Iterator[Gateway]:
+def gateway(tmp_path_factory: pytest.TempPathFactory, mock_upstream: MockUpstream) -> Iterator[Gateway]:
     """`bifrost-http` on a free port, configured against the mock, once `/health` answers."""
     binary = _binary("BIFROST_BIN", "bifrost-http")
     app_dir = tmp_path_factory.mktemp("app")

@@ -102,6 +102,41 @@ def test_sampling_parameters_reach_the_upstream(client: openai.OpenAI, mock_upst
     assert body["user"] == "sdk-user"
 
 
+def test_typed_sdk_parameters_reach_the_upstream(client: openai.OpenAI, mock_upstream) -> None:
+    word = unique_word()
+    params = {
+        "max_completion_tokens": 64,
+        "top_p": 0.5,
+        "frequency_penalty": 0.1,
+        "presence_penalty": -0.2,
+        "logit_bias": {"50256": -100},
+        "logprobs": True,
+        "top_logprobs": 2,
+        "reasoning_effort": "low",
+        "service_tier": "default",
+        "store": False,
+        "metadata": {"suite": "sdk"},
+        "parallel_tool_calls": False,
+        "tools": [{"type": "function", "function": {"name": "noop"}}],
+        "tool_choice": "none",
+        "prediction": {"type": "content", "content": "Echo"},
+        "verbosity": "low",
+        "prompt_cache_key": "cache-1",
+        "safety_identifier": "user-hash",
+    }
+    resp = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "developer", "content": "rules"}, {"role": "user", "content": word}],
+        **params,
+    )
+    assert resp.choices[0].message.content == f"Echo: {word}"
+    [seen] = mock_upstream.requests_mentioning(word)
+    body = seen["json"]
+    for name, value in params.items():
+        assert body.get(name) == value, name
+    assert body["messages"][0] == {"role": "developer", "content": "rules"}
+
+
 def test_stop_sequence(client: openai.OpenAI) -> None:
     resp = client.chat.completions.create(
         model=CHAT_MODEL,

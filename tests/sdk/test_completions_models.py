@@ -27,6 +27,26 @@ def test_legacy_completion(client: openai.OpenAI, mock_upstream) -> None:
     assert seen["json"]["max_tokens"] == 16
 
 
+def test_legacy_completion_parameters_reach_the_upstream(client: openai.OpenAI, mock_upstream) -> None:
+    word = unique_word()
+    params = {
+        "suffix": "!",
+        "echo": False,
+        "logprobs": 1,
+        "best_of": 1,
+        "n": 1,
+        "temperature": 0.0,
+        "stop": ["\n"],
+        "seed": 3,
+        "user": "u-1",
+    }
+    resp = client.completions.create(model=INSTRUCT_MODEL, prompt=word, **params)
+    assert resp.choices[0].text == f"Echo: {word}"
+    [seen] = mock_upstream.requests_mentioning(word)
+    for name, value in params.items():
+        assert seen["json"].get(name) == value, name
+
+
 def test_legacy_completion_prompt_list(client: openai.OpenAI) -> None:
     resp = client.completions.create(model=INSTRUCT_MODEL, prompt=["first", "second"])
     assert sorted((c.index, c.text) for c in resp.choices) == [(0, "Echo: first"), (1, "Echo: second")]

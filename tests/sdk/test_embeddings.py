@@ -88,10 +88,17 @@ def test_dimensions(client: openai.OpenAI, dimensions: int) -> None:
     assert len(resp.data[0].embedding) == dimensions
 
 
+def test_batch_keeps_input_order(client: openai.OpenAI) -> None:
+    inputs = [f"item number {i}" for i in range(40)]
+    batch = client.embeddings.create(model=EMBEDDING_MODEL, input=inputs, encoding_format="float")
+    assert [d.index for d in batch.data] == list(range(40))
+    for i in (0, 17, 39):
+        single = client.embeddings.create(model=EMBEDDING_MODEL, input=inputs[i], encoding_format="float")
+        assert batch.data[i].embedding == single.data[0].embedding
+
+
 def test_token_id_input(client: openai.OpenAI) -> None:
-    resp = client.embeddings.create(
-        model=EMBEDDING_MODEL, input=[[1, 2, 3], [4, 5]], encoding_format="float"
-    )
+    resp = client.embeddings.create(model=EMBEDDING_MODEL, input=[[1, 2, 3], [4, 5]], encoding_format="float")
     assert [d.index for d in resp.data] == [0, 1]
     assert resp.usage.prompt_tokens == 5
 

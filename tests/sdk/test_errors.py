@@ -94,6 +94,12 @@ def test_unsupported_operation_is_bad_request(client: openai.OpenAI) -> None:
     assert info.value.body["message"] == "embedding is not supported by groq provider"
 
 
+def test_body_just_under_the_limit_is_served(client: openai.OpenAI) -> None:
+    content = "y" * (1024 * 1024 - 4096)
+    resp = _chat(client, CHAT_MODEL, content)
+    assert resp.choices[0].message.content == f"Echo: {content}"
+
+
 def test_unknown_route_is_json_404(http: httpx.Client) -> None:
     resp = http.post("/v1/does-not-exist", json={})
     assert resp.status_code == 404
@@ -173,10 +179,12 @@ def test_upstream_truncated_body_is_502(client: openai.OpenAI) -> None:
 def test_upstream_429_is_rate_limit_error(client: openai.OpenAI, mock_upstream) -> None:
     word = unique_word()
     with pytest.raises(openai.RateLimitError) as info:
-        _chat(client, "openai/error-429", word)
+        _chat(client, "openai/error-429", word, extra_headers={"x-request-id": "rl-req-1"})
     err = info.value
     assert err.status_code == 429
     assert err.code == "rate_limit_exceeded"
+    assert err.request_id == "rl-req-1"
+    assert err.response.json()["extra_fields"]["provider"] == "openai"
     # max_retries is 0 for openai: exactly one upstream attempt.
     assert len(mock_upstream.requests_mentioning(word)) == 1
 
@@ -216,6 +224,15 @@ def test_upstream_timeout_is_504(client: openai.OpenAI) -> None:
     assert err.status_code == 504
     assert err.code == "request_timed_out"
     assert "timed out" in err.body["message"]
+
+
+def test_client_side_timeout_then_gateway_still_serves(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.APITimeoutError):
+        client.with_options(timeout=0.3).chat.completions.create(
+            model="openai/slow-1500", messages=[{"role": "user", "content": "too slow"}]
+        )
+    resp = _chat(client, CHAT_MODEL, "after the timeout")
+    assert resp.choices[0].message.content == "Echo: after the timeout"
 
 
 # --- failures after a stream started ---------------------------------------------------------------

@@ -140,7 +140,9 @@ def test_stream_may_outlive_the_request_timeout(client: openai.OpenAI) -> None:
             stream=True,
         )
     )
-    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Echo: one two three four"
+    assert (
+        "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Echo: one two three four"
+    )
     assert chunks[-1].choices[0].finish_reason == "stop"
 
 
@@ -153,5 +155,32 @@ def test_closing_a_stream_early_leaves_the_gateway_healthy(client: openai.OpenAI
     first = next(iter(stream))
     assert first.choices[0].delta.role == "assistant"
     stream.close()
-    resp = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "still here"}])
+    resp = client.chat.completions.create(
+        model=CHAT_MODEL, messages=[{"role": "user", "content": "still here"}]
+    )
     assert resp.choices[0].message.content == "Echo: still here"
+
+
+def test_unicode_survives_streaming(client: openai.OpenAI) -> None:
+    text = "héllo 世界 🚀 naïve Ω≈ç √∫ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
+    chunks = list(
+        client.chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": text}], stream=True
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == f"Echo: {text}"
+    resp = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": text}])
+    assert resp.choices[0].message.content == f"Echo: {text}"
+
+
+def test_multiline_content_streams_intact(client: openai.OpenAI) -> None:
+    text = "line one\nline two\n\ndata: not an event\r\nend"
+    chunks = list(
+        client.chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": text}], stream=True
+        )
+    )
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    resp = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": text}])
+    assert resp.choices[0].message.content == f"Echo: {text}"
+    assert streamed == resp.choices[0].message.content
