@@ -24,8 +24,10 @@ fn frame(json: &[u8]) -> Bytes {
 /// The SSE response for `stream`, with `x-request-id` set.
 pub fn sse_response(stream: ResponseStream, request_id: &str) -> Response {
     let provider = stream.provider().to_owned();
+    let rid = request_id.to_owned();
     let body = futures::stream::unfold((stream, false), move |(mut s, done)| {
         let provider = provider.clone();
+        let rid = rid.clone();
         async move {
             if done {
                 return None;
@@ -45,6 +47,7 @@ pub fn sse_response(stream: ResponseStream, request_id: &str) -> Response {
                 },
                 Some(Err(err)) => {
                     tracing::warn!(
+                        request_id = %rid,
                         provider = %provider,
                         status = err.status(),
                         error = %err,
