@@ -23,8 +23,8 @@ fn frame(json: &[u8]) -> Bytes {
 
 /// The SSE response for `stream`, with `x-request-id` set.
 pub fn sse_response(stream: ResponseStream, request_id: &str) -> Response {
-    let provider = stream.provider().to_owned();
-    let rid = request_id.to_owned();
+    let provider: std::sync::Arc<str> = std::sync::Arc::from(stream.provider());
+    let rid: std::sync::Arc<str> = std::sync::Arc::from(request_id);
     let body = futures::stream::unfold((stream, false), move |(mut s, done)| {
         let provider = provider.clone();
         let rid = rid.clone();
