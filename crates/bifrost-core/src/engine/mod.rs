@@ -335,7 +335,8 @@ impl Bifrost {
                 let mut ctx = RequestContext::new(request_id);
                 let mut req = ListModelsRequest::default();
                 let mut resp =
-                    with_retries(state, &mut ctx, "*", &mut req, calls::list_models).await?;
+                    with_retries(state, &mut ctx, keys::ANY_MODEL, &mut req, calls::list_models)
+                        .await?;
                 for m in &mut resp.data {
                     if !m.id.starts_with(&format!("{name}/")) {
                         m.id = format!("{name}/{}", m.id);
@@ -434,7 +435,6 @@ impl Bifrost {
                 }
             }
         }
-        primary_error = primary_error.clone();
         Err(primary_error)
     }
 
@@ -495,7 +495,7 @@ impl Bifrost {
             Ok(Answer::Response(r)) => {
                 let mut outcome = Outcome::Response(r);
                 run_post_hooks(&plugins[..ran], ctx, &mut outcome).await;
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
             Err(e) => {
                 let mut outcome = Outcome::Error(e);
@@ -511,7 +511,7 @@ impl Bifrost {
                         idle_timeout: std::time::Duration::from_secs(60),
                     });
                 }
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
         }
     }
@@ -521,7 +521,6 @@ impl Bifrost {
         ctx: &RequestContext,
         outcome: Outcome,
         provider: &str,
-        _model: &str,
         request_type: RequestType,
     ) -> Result<Answer, BifrostError> {
         match outcome {
