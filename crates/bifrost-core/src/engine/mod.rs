@@ -334,9 +334,14 @@ impl Bifrost {
                 }
                 let mut ctx = RequestContext::new(request_id);
                 let mut req = ListModelsRequest::default();
-                let mut resp =
-                    with_retries(state, &mut ctx, keys::ANY_MODEL, &mut req, calls::list_models)
-                        .await?;
+                let mut resp = with_retries(
+                    state,
+                    &mut ctx,
+                    keys::ANY_MODEL,
+                    &mut req,
+                    calls::list_models,
+                )
+                .await?;
                 for m in &mut resp.data {
                     if !m.id.starts_with(&format!("{name}/")) {
                         m.id = format!("{name}/{}", m.id);
