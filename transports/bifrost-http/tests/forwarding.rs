@@ -182,3 +182,37 @@ async fn send_back_raw_response_from_config_and_header() {
         "Echo: raw by header"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn required_headers_and_header_filters_apply() {
+    let gw = start(|base| {
+        let mut cfg = providers(&[("openai", one_key(base, GOOD_KEY))]);
+        cfg["client"] = json!({
+            "required_headers": ["x-team"],
+            "header_filter_config": {"denylist": ["x-secret-trace"]},
+        });
+        cfg
+    })
+    .await;
+    let body = chat_body("openai/gpt-4o", "hi");
+    let err = error_json(gw.post("/v1/chat/completions", &body).await, 400).await;
+    assert_eq!(err["error"]["code"], "missing_required_header");
+    assert!(message(&err).contains("\"x-team\""), "{err}");
+    assert_eq!(gw.upstream_calls(), 0);
+
+    let resp = gw
+        .post_with(
+            "/v1/chat/completions",
+            &body,
+            &[
+                ("x-team", "search"),
+                ("x-bf-eh-x-secret-trace", "no"),
+                ("x-bf-eh-x-public-trace", "yes"),
+            ],
+        )
+        .await;
+    ok_json(resp).await;
+    let up = &gw.requests()[0];
+    assert_eq!(up.header("x-secret-trace"), None);
+    assert_eq!(up.header("x-public-trace"), Some("yes"));
+}

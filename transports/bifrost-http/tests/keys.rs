@@ -236,3 +236,32 @@ async fn env_key_values_are_resolved_and_missing_ones_skipped() {
         .await;
     error_json(r, 400).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabled_keys_are_never_used_and_aliases_rename_the_model() {
+    let gw = start(|base| {
+        providers(&[(
+            "openai",
+            provider(
+                base,
+                json!([
+                    {"name": "off", "value": "sk-off", "models": ["*"], "enabled": false},
+                    {"name": "on", "value": "sk-on", "models": ["*"],
+                     "aliases": {"gpt-4o": "gpt-4o-2024-08-06"}},
+                ]),
+            ),
+        )])
+    })
+    .await;
+    send_many(&gw, "openai/gpt-4o", 10).await;
+    assert!(gw.keys_used().iter().all(|k| k == "sk-on"));
+    let models: Vec<String> = gw
+        .requests()
+        .iter()
+        .map(|r| body_of(r)["model"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        models.iter().all(|m| m == "gpt-4o-2024-08-06"),
+        "{models:?}"
+    );
+}

@@ -114,6 +114,7 @@ async fn all_keys_dead_is_credentials_exhausted() {
     )
     .await;
     let err = error_json(gw.chat("openai/gpt-4o", "hi").await, 502).await;
+    assert_eq!(err["is_bifrost_error"], false, "as Bifrost reports it");
     assert_eq!(err["error"]["type"], "upstream_credentials_exhausted");
     assert_eq!(err["error"]["code"], "upstream_credentials_exhausted");
     assert_eq!(

@@ -358,3 +358,34 @@ async fn unknown_routes_and_methods_answer_json() {
     let err = error_json(gw.get("/v1/chat/completions").await, 405).await;
     assert_eq!(err["error"]["code"], "method_not_allowed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn models_leave_out_a_failing_provider() {
+    let gw = start(|base| {
+        providers(&[
+            ("openai", one_key(base, "sk-openai")),
+            ("groq", one_key(base, "bad-groq-key")),
+        ])
+    })
+    .await;
+    let all = ok_json(gw.get("/v1/models").await).await;
+    let ids: Vec<&str> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "openai/gpt-4o",
+            "openai/gpt-4o-mini",
+            "openai/text-embedding-3-small"
+        ]
+    );
+    // Asked for by name, the failure is reported.
+    let err = error_json(gw.get("/v1/models?provider=groq").await, 502).await;
+    assert_eq!(err["error"]["code"], "upstream_credentials_exhausted");
+    assert_eq!(err["extra_fields"]["provider"], "groq");
+    assert_eq!(err["extra_fields"]["request_type"], "list_models");
+}

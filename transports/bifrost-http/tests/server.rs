@@ -135,3 +135,22 @@ async fn wait_until_refused(addr: std::net::SocketAddr) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_a_stream_in_flight_finish() {
+    let mut gw = start(|base| providers(&[("openai", one_key(base, GOOD_KEY))])).await;
+    let mut body = chat_body("openai/slow-stream-100", "one two three four five");
+    body["stream"] = json!(true);
+    let resp = gw.chat_json(&body).await;
+    assert_eq!(resp.status(), 200);
+    let reading = tokio::spawn(async move { resp.text().await.expect("the whole stream") });
+
+    assert!(
+        gw.shutdown(Duration::from_secs(10)).await,
+        "stopped in time"
+    );
+    let text = reading.await.unwrap();
+    let events = json_events(&text);
+    assert_eq!(streamed_content(&events), "Echo: one two three four five");
+    assert!(events.iter().all(|e| e.get("error").is_none()), "{text}");
+}
