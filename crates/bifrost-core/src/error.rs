@@ -183,7 +183,8 @@ impl BifrostError {
             kind,
             source,
             status: kind.default_status(),
-            is_bifrost_error: true,
+            // Every key was refused by the upstream: Bifrost reports this as not its own error.
+            is_bifrost_error: kind != ErrorKind::CredentialsExhausted,
             detail: ErrorDetail {
                 kind: Some(kind.type_name().to_owned()),
                 code: None,
