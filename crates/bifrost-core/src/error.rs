@@ -84,7 +84,7 @@ impl ErrorKind {
             | Self::UnsupportedOperation
             | Self::NoKeysForModel => "invalid_request_error",
             Self::QueueFull => "rate_limit_error",
-            Self::Timeout | Self::StreamIdleTimeout => "timeout_error",
+            Self::Timeout | Self::StreamIdleTimeout => "request_timed_out",
             Self::Network | Self::UpstreamDecode | Self::Upstream => "upstream_error",
             Self::CredentialsExhausted => "upstream_credentials_exhausted",
             Self::Cancelled => "request_cancelled",

@@ -42,7 +42,7 @@ async fn request_timeout_is_a_504() {
     .await;
     let err = error_json(gw.chat("openai/slow-5000", "hi").await, 504).await;
     assert_eq!(err["error"]["code"], "request_timed_out");
-    assert_eq!(err["error"]["type"], "timeout_error");
+    assert_eq!(err["error"]["type"], "request_timed_out");
     assert_eq!(err["is_bifrost_error"], true);
     assert!(
         message(&err).contains("default_request_timeout_in_seconds"),
