@@ -609,6 +609,15 @@ impl Bifrost {
                 let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
                 Ok(Answer::Response(Response::Rerank(r)))
             }
+            RequestBody::Passthrough(body) if body.stream => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::passthrough_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Passthrough(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::passthrough).await?;
+                Ok(Answer::Response(Response::Passthrough(r)))
+            }
             RequestBody::ListModels(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::list_models).await?;
                 Ok(Answer::Response(Response::ListModels(r)))

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod inference;
 pub mod integrations;
+pub mod passthrough;
 
 use std::sync::Arc;
 
@@ -93,7 +94,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/embeddings", post(inference::embeddings))
         .route("/v1/models", get(inference::list_models))
         .route("/health", get(health::health))
-        .merge(integrations::integrations());
+        .merge(integrations::integrations())
+        .merge(passthrough::router());
     for prefix in integrations::FRAMEWORK_PREFIXES {
         router = router.nest(prefix, integrations::framework());
     }
