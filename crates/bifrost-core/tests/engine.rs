@@ -157,6 +157,20 @@ impl Provider for FakeProvider {
         }
     }
 
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &bifrost_core::schemas::PassthroughRequest,
+    ) -> Result<bifrost_core::schemas::PassthroughResponse, BifrostError> {
+        self.record(&cx);
+        Ok(bifrost_core::schemas::PassthroughResponse {
+            status: 200,
+            headers: vec![],
+            body: req.body.clone(),
+            extra_fields: None,
+        })
+    }
+
     async fn chat_stream(
         &self,
         cx: CallContext<'_>,
