@@ -33,7 +33,7 @@ pub(crate) fn body(kind: &str, message: &str, request_id: u64) -> Vec<u8> {
     .into_bytes()
 }
 
-/// An error response; 429 and 529 carry `retry-after: 1`.
+/// An error response; a 429 carries `retry-after: 1`.
 pub(crate) fn response(status: StatusCode, kind: &str, message: &str, request_id: u64) -> Response {
     let mut resp = (
         status,
@@ -44,7 +44,7 @@ pub(crate) fn response(status: StatusCode, kind: &str, message: &str, request_id
         body(kind, message, request_id),
     )
         .into_response();
-    if matches!(status.as_u16(), 429 | 529) {
+    if status == StatusCode::TOO_MANY_REQUESTS {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
