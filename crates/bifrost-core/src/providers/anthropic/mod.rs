@@ -399,3 +399,66 @@ impl Provider for AnthropicProvider {
         Ok(response::to_count_tokens(count))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexMap;
+
+    use super::*;
+    use crate::providers::{build_provider, is_implemented};
+
+    #[test]
+    fn registered_as_a_standard_provider_and_a_custom_base() {
+        assert!(is_implemented("anthropic"));
+        let p = build_provider("anthropic", &ProviderConfig::default()).unwrap();
+        assert!(p.supports(RequestType::ChatCompletionStream));
+        assert!(p.supports(RequestType::CountTokens));
+        assert!(!p.supports(RequestType::Embedding));
+        let mut allowed = IndexMap::new();
+        allowed.insert("chat_completion".to_owned(), true);
+        allowed.insert("list_models".to_owned(), false);
+        let custom = ProviderConfig {
+            custom_provider_config: Some(CustomProviderConfig {
+                base_provider_type: "anthropic".to_owned(),
+                allowed_requests: Some(allowed),
+                ..CustomProviderConfig::default()
+            }),
+            ..ProviderConfig::default()
+        };
+        let p = build_provider("my-claude", &custom).unwrap();
+        assert_eq!(p.name(), "my-claude");
+        assert!(p.supports(RequestType::ChatCompletion));
+        assert!(!p.supports(RequestType::ListModels));
+    }
+
+    #[test]
+    fn path_overrides_and_default_base() {
+        let mut overrides = IndexMap::new();
+        overrides.insert("chat_completion".to_owned(), "/proxy/messages".to_owned());
+        overrides.insert(
+            "count_tokens".to_owned(),
+            "https://other.example/count".to_owned(),
+        );
+        let config = ProviderConfig {
+            custom_provider_config: Some(CustomProviderConfig {
+                base_provider_type: "anthropic".to_owned(),
+                request_path_overrides: Some(overrides),
+                ..CustomProviderConfig::default()
+            }),
+            ..ProviderConfig::default()
+        };
+        let p = AnthropicProvider::new("c", &config).unwrap();
+        assert_eq!(
+            p.url(RequestType::ChatCompletion, MESSAGES_PATH),
+            "https://api.anthropic.com/proxy/messages"
+        );
+        assert_eq!(
+            p.url(RequestType::CountTokens, COUNT_TOKENS_PATH),
+            "https://other.example/count"
+        );
+        assert_eq!(
+            p.url(RequestType::ListModels, MODELS_PATH),
+            "https://api.anthropic.com/v1/models"
+        );
+    }
+}
