@@ -133,3 +133,28 @@ async fn the_mocker_plugin_sees_passthrough_requests_and_lets_them_through() {
     .await;
     assert_eq!(pass["choices"][0]["message"]["content"], "Echo: x");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_passthrough_sends_the_gateways_x_api_key() {
+    let gw = start(|base| providers(&[("anthropic", one_key(base, "sk-ant-gateway"))])).await;
+    let raw = r#"{"model":"claude-3-5-haiku-latest","max_tokens":64,"messages":[{"role":"user","content":"native"}]}"#;
+    let resp = gw
+        .client
+        .post(format!("{}/anthropic_passthrough/v1/messages", gw.url))
+        .header("content-type", "application/json")
+        .header("x-api-key", "sk-ant-callers")
+        .header("anthropic-version", "2023-06-01")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["type"], "message");
+    assert_eq!(body["content"][0]["text"], "Echo: native");
+    let req = &gw.requests()[0];
+    assert_eq!(req.path, "/v1/messages");
+    assert_eq!(req.header("x-api-key"), Some("sk-ant-gateway"));
+    assert_eq!(req.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(&req.body[..], raw.as_bytes());
+}

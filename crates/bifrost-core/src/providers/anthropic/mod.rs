@@ -254,6 +254,39 @@ impl AnthropicProvider {
         self.send(builder.body(body)).await
     }
 
+    async fn send_passthrough(
+        &self,
+        cx: &CallContext<'_>,
+        req: &crate::schemas::PassthroughRequest,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let mut url = format!("{}{}", self.base_url, req.path);
+        if let Some(q) = req.query.as_deref().filter(|q| !q.is_empty()) {
+            url.push('?');
+            url.push_str(q);
+        }
+        let mut auth = HeaderMap::new();
+        if !cx.key.value.is_empty()
+            && let Ok(mut v) = HeaderValue::from_str(cx.key.value.expose())
+        {
+            v.set_sensitive(true);
+            auth.insert("x-api-key", v);
+        }
+        if !req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(VERSION_HEADER))
+        {
+            auth.insert(VERSION_HEADER, HeaderValue::from_static(ANTHROPIC_VERSION));
+        }
+        let target = crate::providers::common::passthrough::Target {
+            client: &self.client,
+            provider: &self.name,
+            url,
+            auth,
+        };
+        crate::providers::common::passthrough::send(target, req, cx.extra_headers).await
+    }
+
     async fn read_json<T: DeserializeOwned>(
         &self,
         resp: reqwest::Response,
@@ -286,6 +319,8 @@ impl Provider for AnthropicProvider {
                 | RequestType::ChatCompletionStream
                 | RequestType::CountTokens
                 | RequestType::ListModels
+                | RequestType::Passthrough
+                | RequestType::PassthroughStream
         );
         served && self.allowed.as_ref().is_none_or(|a| a.contains(&rt))
     }
@@ -377,6 +412,28 @@ impl Provider for AnthropicProvider {
         }
         let handler = AnthropicChatSse::new(self.name.clone(), req.include_usage(), unix_now());
         Ok(decode_sse(self.name.clone(), resp, handler))
+    }
+
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &crate::schemas::PassthroughRequest,
+    ) -> Result<crate::schemas::PassthroughResponse, BifrostError> {
+        self.check_allowed(RequestType::Passthrough)?;
+        let resp = self.send_passthrough(&cx, req).await?;
+        crate::providers::common::passthrough::complete(&self.name, resp).await
+    }
+
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &crate::schemas::PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        self.check_allowed(RequestType::PassthroughStream)?;
+        let resp = self.send_passthrough(&cx, req).await?;
+        Ok(crate::providers::common::passthrough::stream(
+            &self.name, resp,
+        ))
     }
 
     async fn count_tokens(
