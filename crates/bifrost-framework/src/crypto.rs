@@ -163,10 +163,13 @@ mod tests {
             other.decrypt(&sealed),
             Err(StoreError::Decrypt(_))
         ));
-        let mut tampered = sealed.clone();
-        tampered.pop();
-        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
-        assert!(c.decrypt(&tampered).is_err());
+        // Flip one ciphertext bit: authentication fails.
+        let mut blob = B64.decode(&sealed[ENCRYPTED_PREFIX.len()..]).unwrap();
+        blob[NONCE_LEN] ^= 1;
+        let tampered = format!("{ENCRYPTED_PREFIX}{}", B64.encode(&blob));
+        assert!(
+            matches!(c.decrypt(&tampered), Err(StoreError::Decrypt(m)) if m == "authentication failed")
+        );
         assert!(c.decrypt("plain").is_err());
         // Same passphrase, other salt: another key.
         let c2 = Cipher::derive("one", &[8u8; SALT_LEN]).unwrap();

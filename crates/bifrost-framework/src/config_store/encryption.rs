@@ -78,6 +78,7 @@ impl SqlConfigStore {
     /// enabled), in one transaction. Rows whose secrets are all sealed are not rewritten.
     pub(super) async fn seal_plaintext_secrets(&self) -> StoreResult<()> {
         let cipher = self.cipher();
+        let mut sealed_rows = 0_usize;
         let mut tx = self.db.begin().await?;
 
         let rows = tx
@@ -94,6 +95,7 @@ impl SqlConfigStore {
                         .bind(row.get::<String>("name")?),
                 )
                 .await?;
+                sealed_rows += 1;
             }
         }
 
@@ -117,6 +119,7 @@ impl SqlConfigStore {
                     .bind(row.get::<String>("id")?),
                 )
                 .await?;
+                sealed_rows += 1;
             }
         }
 
@@ -139,9 +142,17 @@ impl SqlConfigStore {
                         .bind(row.get::<String>("name")?),
                 )
                 .await?;
+                sealed_rows += 1;
             }
         }
-        tx.commit().await
+        tx.commit().await?;
+        if sealed_rows > 0 {
+            tracing::info!(
+                rows = sealed_rows,
+                "encrypted configuration secrets that were stored in plaintext"
+            );
+        }
+        Ok(())
     }
 }
 

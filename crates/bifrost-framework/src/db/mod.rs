@@ -1,9 +1,10 @@
 //! One small database layer over SQLite and PostgreSQL.
 //!
-//! The stores are written once against [`Db`] and [`Tx`]: a statement is SQL text with `$1`,
-//! `$2`, ... placeholders (both SQLite and PostgreSQL accept them) plus typed arguments, and a row
-//! is read by column name. Each call dispatches to the concrete sqlx driver, so every query is
-//! runtime-checked and the build never needs a database.
+//! The stores are written once against a pool (`Db`) and a transaction (`Tx`) type: a
+//! statement is SQL text with `$1`, `$2`, ... placeholders plus typed arguments, and a row is
+//! read by column name. Each call dispatches to the concrete sqlx driver (rewriting the
+//! placeholders into SQLite's `?` style there), so every query is runtime-checked and the build
+//! never needs a database.
 
 mod connect;
 mod migrations;
