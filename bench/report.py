@@ -105,9 +105,10 @@ def main():
     lines.append("")
     lines.append(
         "Machine: %d cores (%s), kernel %s; %s; %s; nginx %s; commit %s; load average at start %s; "
-        "mock pinned to CPU 1 and oha to CPU 0: %s."
+        "mock pinned to CPU 1 and oha to CPU 0: %s; nice: %s; SCHED_FIFO priority: %s."
         % (env["cores"], env["cpu"], env["kernel"], env["rustc"], env["oha"], env["nginx"],
-           env["git_commit"], env["load_at_start"], "yes" if env["pinning"] else "no")
+           env["git_commit"], env["load_at_start"], "yes" if env["pinning"] else "no",
+           env.get("nice", "0"), env.get("rt_priority") or "none (normal scheduling)")
     )
     lines.append("")
     lines.append(

@@ -18,6 +18,11 @@
 #   BENCH_TTFB_N           sequential streaming requests per target for TTFB [1000; --quick: 100]
 #   BENCH_TARGETS          targets to measure ["direct nginx bifrost"]
 #   BENCH_PIN              1: pin the mock to CPU 1 and oha to CPU 0; 0: no pinning [1]
+#   BENCH_NICE             run every benchmark process at this nice value, e.g. -10 [unset]
+#   BENCH_RT               run every benchmark process (mock, nginx, gateway, oha, TTFB probe)
+#                          under SCHED_FIFO at this priority (chrt -f N, needs root), which
+#                          shields the measurement from background jobs on a shared machine;
+#                          the kernel's RT throttling still leaves 5% of CPU to others [unset]
 #   BENCH_SKIP_BUILD       1: use the existing release binaries [0]
 #   BENCH_RESULTS_DIR      where to write results [bench/results/<timestamp>]
 #   OHA, NGINX             paths to the tools [oha or ~/.cargo/bin/oha; nginx or /usr/sbin/nginx]
@@ -54,6 +59,9 @@ CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SAT_CONNECTIONS=${BENCH_SAT_CONNECTIONS:-64}
 TARGETS=${BENCH_TARGETS:-"direct nginx bifrost"}
 PIN=${BENCH_PIN:-1}
+NICE=()
+if [[ -n ${BENCH_NICE:-} ]]; then NICE=(nice -n "$BENCH_NICE"); fi
+if [[ -n ${BENCH_RT:-} ]]; then NICE+=(chrt -f "$BENCH_RT"); fi
 
 find_tool() { # name, fallback path
   if [[ -n ${!1:-} ]]; then echo "${!1}"; return; fi
@@ -109,13 +117,13 @@ wait_http() { # url
 }
 
 if [[ $PIN == 1 ]]; then
-  PIN_MOCK=(taskset -c 1)
-  PIN_LOAD=(taskset -c 0)
+  PIN_MOCK=("${NICE[@]}" taskset -c 1)
+  PIN_LOAD=("${NICE[@]}" taskset -c 0)
   MOCK_WORKERS=(--workers 1)
   OHA_THREADS=(--worker-threads 1)
 else
-  PIN_MOCK=()
-  PIN_LOAD=()
+  PIN_MOCK=("${NICE[@]}")
+  PIN_LOAD=("${NICE[@]}")
   MOCK_WORKERS=()
   OHA_THREADS=()
 fi
@@ -171,7 +179,7 @@ http {
   }
 }
 EOF
-"$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" \
+"${NICE[@]}" "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" \
   >"$WORK/nginx.log" 2>&1 &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
@@ -196,7 +204,7 @@ cat >"$WORK/app/config.json" <<EOF
   }
 }
 EOF
-"$GATEWAY_BIN" --app-dir "$WORK/app" --port "$GATEWAY_PORT" --host 127.0.0.1 --log-level warn \
+"${NICE[@]}" "$GATEWAY_BIN" --app-dir "$WORK/app" --port "$GATEWAY_PORT" --host 127.0.0.1 --log-level warn \
   >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 PIDS+=("$GATEWAY_PID")
@@ -302,6 +310,8 @@ EOF
   echo "\"oha\":\"$("$OHA" --version)\","
   echo "\"nginx\":\"$("$NGINX" -v 2>&1 | sed 's/.*: //')\","
   echo "\"pinning\":$PIN,"
+  echo "\"nice\":\"${BENCH_NICE:-0}\","
+  echo "\"rt_priority\":\"${BENCH_RT:-}\","
   echo "\"rates\":\"$RATES\",\"duration_s\":$DURATION,\"warmup_s\":$WARMUP,"
   echo "\"connections\":$CONNECTIONS,\"sat_connections\":$SAT_CONNECTIONS,"
   echo "\"sat_duration_s\":$SAT_DURATION,\"ttfb_n\":$TTFB_N,"
