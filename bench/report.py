@@ -3,6 +3,8 @@
 
 Usage: report.py RESULTS_DIR   (prints markdown; writes RESULTS_DIR/summary.json)
 
+Exits with status 3 when any point (warm-up included) saw a non-200 answer or an error.
+
 Standard library only.
 """
 
@@ -240,9 +242,16 @@ def main():
             )
         lines.append("")
 
+    failed = [p["name"] for p in points.values() if p and p["success_rate"] < 1.0]
+    failed += ["ttfb-" + t for t, r in ttfb.items() if r["success_rate"] < 1.0]
+    summary["failed_points"] = failed
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print("\n".join(lines))
+    if failed:
+        # Any failed request is a bug at these rates, not noise: make the run fail.
+        print("requests failed in: " + ", ".join(failed), file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

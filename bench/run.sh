@@ -27,9 +27,12 @@
 #   BENCH_RESULTS_DIR      where to write results [bench/results/<timestamp>]
 #   OHA, NGINX             paths to the tools [oha or ~/.cargo/bin/oha; nginx or /usr/sbin/nginx]
 #   CARGO_TARGET_DIR       honoured for building and locating the binaries
+#
+# Exit status: 0 when every request of every point succeeded (targets missed are reported, not
+# fatal), 3 when any request failed, other non-zero values when the harness itself failed.
 set -euo pipefail
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
 for arg in "$@"; do
