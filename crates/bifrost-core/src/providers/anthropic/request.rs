@@ -395,7 +395,16 @@ fn user_content(msg: &ChatMessage) -> Result<Content, BifrostError> {
 fn convert_part(part: &ContentPart) -> Result<ContentBlock, BifrostError> {
     let cache_control = part.extra.get("cache_control").cloned();
     let block = match &part.kind {
-        ContentPartType::Text => ContentBlock::text(part.text.clone().unwrap_or_default()),
+        ContentPartType::Text => {
+            let mut block = ContentBlock::text(part.text.clone().unwrap_or_default());
+            // Citations of a replayed assistant text block (the drop-in route keeps them).
+            if let Some(citations) = part.extra.get("citations") {
+                block
+                    .extra
+                    .insert("citations".to_owned(), citations.clone());
+            }
+            block
+        }
         ContentPartType::Refusal => ContentBlock::text(
             part.refusal
                 .clone()
