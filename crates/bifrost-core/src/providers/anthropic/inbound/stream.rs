@@ -244,12 +244,16 @@ impl MessageStreamEncoder {
             (None, Some((_, Open::Thinking(p)))) => Open::Thinking(p),
             (p, _) => Open::Thinking(p),
         };
+        // Anthropic starts a thinking block as `{"type":"thinking","thinking":""}` and sends
+        // its signature as a delta; reasoning text of other providers has no signature to
+        // come, so its block starts with an empty one.
+        let unsigned = kind == Open::Thinking(None);
         self.ensure(
             kind,
             || ContentBlock {
                 kind: "thinking".to_owned(),
                 thinking: Some(String::new()),
-                signature: Some(String::new()),
+                signature: unsigned.then(String::new),
                 ..ContentBlock::default()
             },
             out,
