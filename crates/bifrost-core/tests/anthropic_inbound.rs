@@ -142,6 +142,11 @@ fn other_providers_get_a_request_of_their_own_family() {
     assert_eq!(user[4]["text"], "plain notes");
     assert_eq!(v["messages"][3]["content"], "18C and sunny");
     assert_eq!(v["messages"][2]["content"][0]["type"], "text");
+    assert_eq!(
+        v["messages"][5]["content"], "Let me check.",
+        "plain text is kept"
+    );
+    assert_eq!(v["messages"][6]["content"], "Thanks");
 }
 
 #[test]

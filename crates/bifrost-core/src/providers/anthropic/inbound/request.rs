@@ -511,6 +511,9 @@ fn adapt_message(msg: &mut ChatMessage) {
     for call in msg.tool_calls.iter_mut().flatten() {
         call.extra.clear();
     }
+    if !matches!(msg.content, Some(MessageContent::Parts(_))) {
+        return;
+    }
     let Some(MessageContent::Parts(parts)) = msg.content.take() else {
         return;
     };
