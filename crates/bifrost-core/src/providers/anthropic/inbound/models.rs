@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::schemas::{ListModelsResponse, Model};
+use crate::schemas::{ExtraMap, ListModelsResponse, Model};
 
 /// Anthropic's default page size.
 pub const DEFAULT_LIMIT: usize = 20;
@@ -25,7 +25,7 @@ pub struct PageQuery {
 }
 
 /// One model in Anthropic's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelInfo {
     /// Always `model`.
     #[serde(rename = "type")]
@@ -36,10 +36,24 @@ pub struct ModelInfo {
     pub display_name: String,
     /// RFC 3339 release time.
     pub created_at: String,
+    /// Anthropic's other model fields when the provider sent them ([`KEPT_FIELDS`]).
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
+/// Model fields of Anthropic's listing kept from the provider's answer.
+pub const KEPT_FIELDS: &[&str] = &[
+    "capabilities",
+    "max_input_tokens",
+    "max_tokens",
+    "lifecycle",
+    "deprecated_at",
+    "retires_at",
+    "line",
+];
+
 /// A page of models.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelPage {
     /// The models.
     pub data: Vec<ModelInfo>,
@@ -70,11 +84,16 @@ fn info(m: Model, own_prefix: &str) -> ModelInfo {
             let at = UNIX_EPOCH + Duration::from_secs(m.created);
             humantime::format_rfc3339_seconds(at).to_string()
         });
+    let extra = KEPT_FIELDS
+        .iter()
+        .filter_map(|k| m.extra.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect();
     ModelInfo {
         kind: "model",
         id,
         display_name,
         created_at,
+        extra,
     }
 }
 
@@ -112,7 +131,6 @@ pub fn to_model_page(list: ListModelsResponse, own_provider: &str, query: &PageQ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schemas::ExtraMap;
 
     fn model(id: &str, created: u64) -> Model {
         Model {
