@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod inbound;
 pub mod request;
 pub mod response;
 pub mod stream;
