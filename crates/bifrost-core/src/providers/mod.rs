@@ -1,7 +1,9 @@
 //! Provider implementations and the registry that builds them from configuration.
 
 pub mod common;
+pub mod gemini;
 pub mod openai;
+pub mod vertex;
 
 use std::sync::Arc;
 
@@ -65,7 +67,7 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    openai::profile::profile(name).is_some()
+    openai::profile::profile(name).is_some() || matches!(name, "gemini" | "vertex")
 }
 
 /// Why a provider could not be built.
@@ -106,6 +108,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let google_setup = |e: gemini::transport::GoogleSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     if let Some(custom) = &config.custom_provider_config {
         if is_known_provider(name) {
             return Err(ProviderBuildError::InvalidCustom {
@@ -126,6 +132,9 @@ pub fn build_provider(
                 .map_err(setup)?;
                 Ok(Arc::new(p))
             }
+            "gemini" => Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            )),
             "" => Err(ProviderBuildError::InvalidCustom {
                 name: name.to_owned(),
                 reason: "base_provider_type is required".to_owned(),
@@ -141,6 +150,19 @@ pub fn build_provider(
                 ),
             }),
         };
+    }
+    match name {
+        "gemini" => {
+            return Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        "vertex" => {
+            return Ok(Arc::new(
+                vertex::VertexProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        _ => {}
     }
     if let Some(profile) = openai::profile::profile(name) {
         let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;
