@@ -26,11 +26,7 @@ fn keys(n: usize) -> KeyPool {
             value: SecretString::new("sk-test"),
             weight: 1.0 + i as f64,
             config: Arc::new(KeyConfig {
-                models: Some(if i % 2 == 0 {
-                    vec!["*".into()]
-                } else {
-                    vec!["gpt-4o".into()]
-                }),
+                models: Some(if i % 2 == 0 { vec!["*".into()] } else { vec!["gpt-4o".into()] }),
                 ..KeyConfig::default()
             }),
         })
