@@ -1,4 +1,5 @@
-//! A faithful mock of OpenAI's HTTP API for Bifrost-rs.
+//! A faithful mock of OpenAI's HTTP API, and of Google's Gemini and Vertex AI APIs, for
+//! Bifrost-rs.
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -13,6 +14,11 @@
 //! * `POST /v1/completions` (legacy),
 //! * `POST /v1/embeddings` (float and base64),
 //! * `GET /v1/models`, `GET /v1/models/{id}`.
+//!
+//! Google's paths (`/v1beta/models/{model}:generateContent`, Vertex AI's
+//! `/v1/projects/.../publishers/google/models/{model}:...`, `POST /token`, ...) are served by a
+//! Gemini / Vertex AI mock with Google's wire format, credentials and error bodies, the same
+//! echo semantics and the same fault names (see the `google` module).
 //!
 //! Unknown paths get OpenAI's `404 Invalid URL` error. Responses are
 //! deterministic: chat content is `"Echo: " + <last user message>`, and a
@@ -52,6 +58,7 @@ mod completions;
 mod embeddings;
 mod error;
 mod faults;
+mod google;
 mod models;
 mod server;
 mod sse;
@@ -69,6 +76,10 @@ use tokio::sync::watch;
 use crate::server::Shared;
 
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
+pub use crate::google::auth::{
+    TEST_CLIENT_EMAIL, TOKEN_LIFETIME_SECS, access_token, test_service_account_json,
+    wrong_service_account_json,
+};
 pub use crate::models::MODELS;
 
 /// Settings of a mock server.

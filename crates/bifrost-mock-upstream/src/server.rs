@@ -101,7 +101,7 @@ impl Shared {
     }
 
     /// Counts one request for a `flaky-*` model; true if it must fail.
-    fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
+    pub(crate) fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
         let mut flaky = lock(&self.flaky);
         let seen = match flaky.get_mut(model) {
             Some(seen) => seen,
@@ -238,6 +238,9 @@ async fn handle(
     body: &[u8],
     id: u64,
 ) -> Response {
+    if let Some(resp) = crate::google::handle(shared, parts, body, id).await {
+        return resp;
+    }
     if route == Route::NotFound {
         return invalid_url(parts.method.as_str(), parts.uri.path());
     }

@@ -1,0 +1,93 @@
+//! The provider conformance list for Gemini (Generative Language API), through the real engine
+//! against the in-process mock upstream.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod google_common;
+
+use bifrost_mock_upstream::MockUpstream;
+use google_common::{self as common, Flavor, Harness};
+use serde_json::json;
+
+const FLAVOR: Flavor = Flavor::Gemini;
+
+macro_rules! unary_and_stream {
+    ($($name:ident / $stream:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            common::$name(FLAVOR, false).await;
+        }
+
+        #[tokio::test]
+        async fn $stream() {
+            common::$name(FLAVOR, true).await;
+        }
+    )*};
+}
+
+unary_and_stream!(
+    simple_chat / stream_simple_chat,
+    system_prompt / stream_system_prompt,
+    multi_turn / stream_multi_turn,
+    image_input / stream_image_input,
+    tool_call / stream_tool_call,
+    parallel_tool_calls / stream_parallel_tool_calls,
+    tool_result_round_trip / stream_tool_result_round_trip,
+    forced_tool_choice / stream_forced_tool_choice,
+    structured_output / stream_structured_output,
+    max_tokens_cutoff_is_length / stream_max_tokens_cutoff_is_length,
+    stop_sequence / stream_stop_sequence,
+);
+
+#[tokio::test]
+async fn usage_parity() {
+    common::usage_parity(FLAVOR).await;
+}
+
+#[tokio::test]
+async fn upstream_error_maps_to_bifrost_error() {
+    common::upstream_error_maps_to_bifrost_error(FLAVOR).await;
+}
+
+#[tokio::test]
+async fn wrong_key_gets_native_error() {
+    let mock = MockUpstream::start().await.unwrap();
+    let h = Harness::with_key(
+        mock,
+        FLAVOR,
+        json!({"name": "bad", "value": "bad-key-123", "models": ["*"]}),
+        json!({}),
+    );
+    let err = h
+        .chat_err(json!({"messages": [{"role": "user", "content": "hi"}]}))
+        .await;
+    assert_eq!(err.status(), 400);
+    assert!(!err.is_bifrost_error());
+    assert_eq!(err.error_type(), Some("INVALID_ARGUMENT"));
+    assert_eq!(err.code(), Some("API_KEY_INVALID"));
+    assert_eq!(
+        err.message(),
+        "API key not valid. Please pass a valid API key."
+    );
+    let calls = h.calls("generateContent");
+    assert_eq!(calls.len(), 1, "a 400 is not retried");
+    assert_eq!(calls[0].header("x-goog-api-key"), Some("bad-key-123"));
+    assert_eq!(
+        calls[0].path,
+        format!("/v1beta/models/{}:generateContent", common::MODEL)
+    );
+}
+
+#[tokio::test]
+async fn embeddings() {
+    common::embeddings(FLAVOR).await;
+}
+
+#[tokio::test]
+async fn count_tokens() {
+    common::count_tokens(FLAVOR).await;
+}
+
+#[tokio::test]
+async fn list_models() {
+    common::list_models(FLAVOR).await;
+}
