@@ -686,7 +686,7 @@ pub async fn stop_sequence(flavor: Flavor, stream: bool) {
     let body = h.chat_body(stream);
     assert_eq!(
         body["generationConfig"],
-        json!({"stopSequences": ["three"], "temperature": 0.2, "topP": 0.9, "topK": 40.0, "seed": 7})
+        json!({"stopSequences": ["three"], "temperature": 0.2, "topP": 0.9, "topK": 40, "seed": 7})
     );
 }
 

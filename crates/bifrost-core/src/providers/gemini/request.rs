@@ -439,7 +439,7 @@ fn generation_config(req: &ChatRequest) -> Result<Option<GenerationConfig>, Bifr
     let mut cfg = GenerationConfig {
         temperature: req.temperature,
         top_p: req.top_p,
-        top_k: pick(extra, &["top_k", "topK"]).and_then(Value::as_f64),
+        top_k: pick(extra, &["top_k", "topK"]).and_then(|v| v.as_number().cloned()),
         max_output_tokens: req.output_token_limit(),
         stop_sequences: req.stop.as_ref().map(|s| s.to_vec()),
         candidate_count: req.n,

@@ -210,9 +210,9 @@ pub struct GenerationConfig {
     /// Nucleus sampling mass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
-    /// Top-k sampling.
+    /// Top-k sampling (an integer on the Gemini API, a number on Vertex AI: kept as given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<f64>,
+    pub top_k: Option<serde_json::Number>,
     /// Output token limit (thinking tokens excluded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_output_tokens: Option<u32>,
