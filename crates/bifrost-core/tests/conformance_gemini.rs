@@ -91,3 +91,36 @@ async fn count_tokens() {
 async fn list_models() {
     common::list_models(FLAVOR).await;
 }
+
+#[tokio::test]
+async fn custom_provider_on_gemini_base() {
+    let mock = MockUpstream::start().await.unwrap();
+    let mut providers = indexmap::IndexMap::new();
+    providers.insert(
+        "my-gemini".to_owned(),
+        common::provider_config(json!({
+            "keys": [{"name": "k", "value": "custom-key", "models": ["*"]}],
+            "network_config": {"base_url": format!("{}/v1beta/", mock.base_url())},
+            "custom_provider_config": {"base_provider_type": "gemini"}
+        })),
+    );
+    let bifrost = bifrost_core::Bifrost::new(
+        bifrost_core::config::EngineConfig::with_providers(providers),
+        vec![],
+    )
+    .unwrap();
+    let req = serde_json::from_value(json!({
+        "model": "my-gemini/gemini-2.0-flash",
+        "messages": [{"role": "user", "content": "custom"}]
+    }))
+    .unwrap();
+    let resp = bifrost.chat(req).await.unwrap();
+    assert_eq!(
+        resp.choices[0].message.content.as_ref().unwrap().to_text(),
+        "Echo: custom"
+    );
+    assert_eq!(resp.extra_fields.unwrap().provider, "my-gemini");
+    let r = &mock.requests()[0];
+    assert_eq!(r.path, "/v1beta/models/gemini-2.0-flash:generateContent");
+    assert_eq!(r.header("x-goog-api-key"), Some("custom-key"));
+}

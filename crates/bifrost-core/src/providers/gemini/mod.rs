@@ -288,3 +288,49 @@ impl Provider for GeminiProvider {
         Ok(response::count_tokens_response(native))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::config::ProviderConfig;
+    use crate::providers::{ProviderBuildError, build_provider, is_implemented};
+    use crate::schemas::RequestType;
+
+    fn config(v: serde_json::Value) -> ProviderConfig {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn gemini_vertex_and_custom_gemini_providers_are_registered() {
+        assert!(is_implemented("gemini"));
+        assert!(is_implemented("vertex"));
+        let g = build_provider("gemini", &config(json!({}))).unwrap();
+        assert_eq!(g.name(), "gemini");
+        assert!(g.supports(RequestType::ChatCompletionStream));
+        assert!(!g.supports(RequestType::TextCompletion));
+        let v = build_provider("vertex", &config(json!({}))).unwrap();
+        assert!(v.supports(RequestType::Embedding));
+        let custom = build_provider(
+            "my-gemini",
+            &config(json!({"custom_provider_config": {
+                "base_provider_type": "gemini",
+                "is_key_less": true,
+                "allowed_requests": {"chat_completion": true, "embedding": false}
+            }})),
+        )
+        .unwrap();
+        assert_eq!(custom.name(), "my-gemini");
+        assert!(custom.is_keyless());
+        assert!(custom.supports(RequestType::ChatCompletion));
+        assert!(!custom.supports(RequestType::Embedding));
+        let bad = build_provider(
+            "my-gemini",
+            &config(json!({"custom_provider_config": {
+                "base_provider_type": "gemini",
+                "allowed_requests": {"teleport": true}
+            }})),
+        );
+        assert!(matches!(bad, Err(ProviderBuildError::Setup { .. })));
+    }
+}

@@ -89,10 +89,11 @@ pub async fn send(
     provider: &str,
     builder: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, BifrostError> {
+    // `without_url`: a Vertex AI API key travels in the query string and must not reach errors.
     let resp = builder
         .send()
         .await
-        .map_err(|e| network_error(provider, &e))?;
+        .map_err(|e| network_error(provider, &e.without_url()))?;
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);
@@ -113,7 +114,9 @@ pub async fn send(
 
 /// Reads the whole body.
 pub async fn body(provider: &str, resp: reqwest::Response) -> Result<Bytes, BifrostError> {
-    resp.bytes().await.map_err(|e| network_error(provider, &e))
+    resp.bytes()
+        .await
+        .map_err(|e| network_error(provider, &e.without_url()))
 }
 
 /// Parses a success body as `T`; a body holding Google's error object becomes that error.

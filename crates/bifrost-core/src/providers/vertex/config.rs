@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::config::resolve_env_ref;
 
-/// The parsed `vertex_key_config` of one key.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The parsed `vertex_key_config` of one key. `Debug` never prints the credentials.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct VertexKeyConfig {
     /// GCP project id.
     pub project_id: String,
@@ -24,6 +24,21 @@ pub struct VertexKeyConfig {
     pub auth_credentials: Option<String>,
     /// Model name -> deployed model name.
     pub deployments: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for VertexKeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VertexKeyConfig")
+            .field("project_id", &self.project_id)
+            .field("project_number", &self.project_number)
+            .field("region", &self.region)
+            .field(
+                "auth_credentials",
+                &self.auth_credentials.as_ref().map(|_| "<redacted>"),
+            )
+            .field("deployments", &self.deployments)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -155,5 +170,10 @@ mod tests {
                 .contains("project_id")
         );
         assert!(VertexKeyConfig::parse(None).is_err());
+        let secret = VertexKeyConfig {
+            auth_credentials: Some("-----BEGIN PRIVATE KEY-----".into()),
+            ..c
+        };
+        assert!(!format!("{secret:?}").contains("PRIVATE"));
     }
 }
