@@ -3,14 +3,19 @@
 //!
 //! Run with `cargo bench -p bifrost-core`.
 
+#![allow(clippy::panic)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use bifrost_core::config::{KeyConfig, SecretString};
 use bifrost_core::engine::keys::{EmptyModelsMeans, KeyPool};
 use bifrost_core::key::Key;
+use bifrost_core::providers::common::sse::decode_sse_bytes;
+use bifrost_core::providers::openai::stream::OpenAiChatSse;
 use bifrost_core::schemas::{ChatRequest, ChatResponse, ChatStreamChunk};
 use criterion::{Criterion, criterion_group, criterion_main};
+use futures::StreamExt;
 
 const REQUEST: &str = r#"{"model":"openai/gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Write a haiku about load balancers and the sea."}],"temperature":0.7,"max_tokens":256,"stream":false,"user":"bench"}"#;
 
@@ -26,7 +31,11 @@ fn keys(n: usize) -> KeyPool {
             value: SecretString::new("sk-test"),
             weight: 1.0 + i as f64,
             config: Arc::new(KeyConfig {
-                models: Some(if i % 2 == 0 { vec!["*".into()] } else { vec!["gpt-4o".into()] }),
+                models: Some(if i % 2 == 0 {
+                    vec!["*".into()]
+                } else {
+                    vec!["gpt-4o".into()]
+                }),
                 ..KeyConfig::default()
             }),
         })
@@ -51,6 +60,32 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let chunk: ChatStreamChunk = serde_json::from_str(black_box(CHUNK)).unwrap_or_default();
             black_box(serde_json::to_vec(&chunk).unwrap_or_default())
+        })
+    });
+    let mut transcript = String::new();
+    for _ in 0..100 {
+        transcript.push_str("data: ");
+        transcript.push_str(CHUNK);
+        transcript.push_str("\n\n");
+    }
+    transcript.push_str("data: [DONE]\n\n");
+    let body = bytes::Bytes::from(transcript);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    c.bench_function("sse_decode_100_chunks", |b| {
+        b.iter(|| {
+            // Split the transcript into 1 KiB network reads, as a socket would deliver it.
+            let pieces: Vec<Result<bytes::Bytes, reqwest::Error>> = body
+                .chunks(1024)
+                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+                .collect();
+            let stream = decode_sse_bytes(
+                std::sync::Arc::from("openai"),
+                futures::stream::iter(pieces),
+                OpenAiChatSse::new(std::sync::Arc::from("openai")),
+            );
+            black_box(rt.block_on(stream.count()))
         })
     });
     let pool = keys(8);

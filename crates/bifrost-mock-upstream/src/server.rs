@@ -241,6 +241,9 @@ async fn handle(
     if let Some(resp) = crate::google::handle(shared, parts, body, id).await {
         return resp;
     }
+    if crate::anthropic::is_anthropic(parts) {
+        return crate::anthropic::handle(shared, parts, body, id).await;
+    }
     if route == Route::NotFound {
         return invalid_url(parts.method.as_str(), parts.uri.path());
     }

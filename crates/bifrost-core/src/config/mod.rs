@@ -8,7 +8,7 @@ pub mod provider;
 pub mod secret;
 pub mod validate;
 
-pub use client::ClientConfig;
+pub use client::{ClientConfig, HeaderFilterConfig};
 pub use duration::{GoDuration, Millis, parse_go_duration};
 pub use engine::EngineConfig;
 pub use file::ConfigFile;

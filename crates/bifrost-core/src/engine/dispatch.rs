@@ -3,12 +3,13 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 
 use super::retry::{RetryClass, backoff, classify};
 use super::snapshot::ProviderState;
 use crate::context::{Attempt, RequestContext};
 use crate::error::{BifrostError, ErrorKind};
-use crate::provider::{CallContext, ChunkStream};
+use crate::provider::{CallContext, ChunkStream, Provider};
 use crate::schemas::StreamChunk;
 
 /// A stream whose first chunk has already arrived (so the attempt is known to be good).
@@ -18,6 +19,17 @@ pub struct PeekedStream {
     /// The rest of the stream.
     pub rest: ChunkStream,
 }
+
+/// One upstream call of a request body `B` producing `T`: given the provider, the call context
+/// and the body (whose `model` the function sets to the upstream model first).
+///
+/// A plain function pointer rather than a closure keeps the returned future provably `Send` for
+/// every lifetime, which async closures cannot express yet.
+pub type AttemptFn<B, T> = for<'a> fn(
+    &'a dyn Provider,
+    CallContext<'a>,
+    &'a mut B,
+) -> BoxFuture<'a, Result<T, BifrostError>>;
 
 /// Opens a stream and waits for its first chunk, so that a stream that fails before sending
 /// anything is an ordinary failed attempt (retried, then fallen back from).
@@ -63,15 +75,13 @@ fn credentials_exhausted() -> BifrostError {
 /// key, 401/402/403 retire the key for this request without spending a retry, anything else
 /// returns at once. Each attempt holds an admission slot and is bounded by the provider's
 /// request timeout.
-pub async fn with_retries<T, F>(
+pub async fn with_retries<B: ?Sized + Send, T: Send>(
     state: &ProviderState,
     ctx: &mut RequestContext,
     model: &str,
-    mut attempt: F,
-) -> Result<T, BifrostError>
-where
-    F: AsyncFnMut(CallContext<'_>) -> Result<T, BifrostError>,
-{
+    body: &mut B,
+    attempt: AttemptFn<B, T>,
+) -> Result<T, BifrostError> {
     let pool = &state.keys;
     if pool.is_empty() {
         return Err(BifrostError::new(
@@ -135,7 +145,8 @@ where
                 send_back_raw_response: send_back_raw,
             };
             let started = Instant::now();
-            let outcome = tokio::time::timeout(state.request_timeout, attempt(cx)).await;
+            let call = attempt(&*state.provider, cx, &mut *body);
+            let outcome = tokio::time::timeout(state.request_timeout, call).await;
             drop(permit);
             let spent = started.elapsed();
             ctx.upstream_time += spent;

@@ -11,6 +11,7 @@
 //! on the old.
 
 pub mod admission;
+mod calls;
 pub mod dispatch;
 pub mod keys;
 pub mod model_ref;
@@ -22,15 +23,15 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use self::dispatch::{PeekedStream, peek, with_retries};
-pub use self::snapshot::{BuildNotice, ProviderState, Snapshot};
+use self::dispatch::{PeekedStream, with_retries};
+pub use self::snapshot::{BuildNotice, ProviderFactory, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
 use crate::config::EngineConfig;
 use crate::context::RequestContext;
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{Outcome, Plugin, PreHookOutcome, ShortCircuit};
-use crate::provider::{CallContext, ChunkStream};
+use crate::provider::ChunkStream;
 use crate::providers::ProviderBuildError;
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
@@ -58,6 +59,7 @@ type Applied = (EngineConfig, Arc<[Arc<dyn Plugin>]>);
 pub struct Bifrost {
     snapshot: ArcSwap<Snapshot>,
     config: Mutex<Applied>,
+    factory: Option<ProviderFactory>,
 }
 
 impl std::fmt::Debug for Bifrost {
@@ -75,11 +77,30 @@ impl Bifrost {
         config: EngineConfig,
         plugins: Vec<Arc<dyn Plugin>>,
     ) -> Result<Self, ProviderBuildError> {
+        Self::build(config, plugins, None)
+    }
+
+    /// Like [`Bifrost::new`], with a factory that supplies provider implementations of your own
+    /// (for providers the registry does not know, or to replace a built-in one).
+    pub fn with_provider_factory(
+        config: EngineConfig,
+        plugins: Vec<Arc<dyn Plugin>>,
+        factory: ProviderFactory,
+    ) -> Result<Self, ProviderBuildError> {
+        Self::build(config, plugins, Some(factory))
+    }
+
+    fn build(
+        config: EngineConfig,
+        plugins: Vec<Arc<dyn Plugin>>,
+        factory: Option<ProviderFactory>,
+    ) -> Result<Self, ProviderBuildError> {
         let plugins: Arc<[Arc<dyn Plugin>]> = plugins.into();
-        let snapshot = Snapshot::build(&config, plugins.clone(), None)?;
+        let snapshot = Snapshot::build(&config, plugins.clone(), None, factory.as_ref())?;
         Ok(Self {
             snapshot: ArcSwap::from_pointee(snapshot),
             config: Mutex::new((config, plugins)),
+            factory,
         })
     }
 
@@ -108,7 +129,12 @@ impl Bifrost {
     pub fn update_config(&self, config: EngineConfig) -> Result<(), ProviderBuildError> {
         let mut guard = self.lock_config();
         let previous = self.snapshot.load_full();
-        let snapshot = Snapshot::build(&config, guard.1.clone(), Some(&previous))?;
+        let snapshot = Snapshot::build(
+            &config,
+            guard.1.clone(),
+            Some(&previous),
+            self.factory.as_ref(),
+        )?;
         self.snapshot.store(Arc::new(snapshot));
         guard.0 = config;
         Ok(())
@@ -119,7 +145,12 @@ impl Bifrost {
         let mut guard = self.lock_config();
         let plugins: Arc<[Arc<dyn Plugin>]> = plugins.into();
         let previous = self.snapshot.load_full();
-        let snapshot = Snapshot::build(&guard.0, plugins.clone(), Some(&previous))?;
+        let snapshot = Snapshot::build(
+            &guard.0,
+            plugins.clone(),
+            Some(&previous),
+            self.factory.as_ref(),
+        )?;
         self.snapshot.store(Arc::new(snapshot));
         guard.1 = plugins;
         Ok(())
@@ -134,9 +165,20 @@ impl Bifrost {
     }
 
     /// Builds a [`Request`] from a typed body: parses `provider/model` and the body's `fallbacks`.
-    pub fn request(&self, mut body: RequestBody) -> Result<Request, BifrostError> {
+    pub fn request(&self, body: RequestBody) -> Result<Request, BifrostError> {
+        self.request_with_default(body, None)
+    }
+
+    /// Like [`Bifrost::request`], with the provider a bare model name (no `provider/` prefix)
+    /// goes to, as the drop-in routes do (`/anthropic` defaults to `anthropic`, ...).
+    pub fn request_with_default(
+        &self,
+        mut body: RequestBody,
+        default_provider: Option<&str>,
+    ) -> Result<Request, BifrostError> {
         let snapshot = self.snapshot.load();
-        let (target, mut fallbacks) = model_ref::parse_model(&snapshot, body.model())?;
+        let (target, mut fallbacks) =
+            model_ref::parse_model_with_default(&snapshot, body.model(), default_provider)?;
         for entry in body.take_fallbacks() {
             if let Some(f) = model_ref::parse_fallback(&snapshot, &entry) {
                 fallbacks.push(f);
@@ -302,11 +344,14 @@ impl Bifrost {
                     return Ok(ListModelsResponse::default());
                 }
                 let mut ctx = RequestContext::new(request_id);
-                let req = ListModelsRequest::default();
-                let provider = state.provider.clone();
-                let mut resp = with_retries(state, &mut ctx, "*", async |cx: CallContext<'_>| {
-                    provider.list_models(cx, &req).await
-                })
+                let mut req = ListModelsRequest::default();
+                let mut resp = with_retries(
+                    state,
+                    &mut ctx,
+                    keys::ANY_MODEL,
+                    &mut req,
+                    calls::list_models,
+                )
                 .await?;
                 for m in &mut resp.data {
                     if !m.id.starts_with(&format!("{name}/")) {
@@ -317,7 +362,10 @@ impl Bifrost {
             }
         });
         let results = futures::future::join_all(calls).await;
-        let mut merged = ListModelsResponse::default();
+        let mut merged = ListModelsResponse {
+            object: "list".to_owned(),
+            ..ListModelsResponse::default()
+        };
         for (name, result) in names.iter().zip(results) {
             match result {
                 Ok(r) => merged.data.extend(r.data),
@@ -403,7 +451,6 @@ impl Bifrost {
                 }
             }
         }
-        primary_error = primary_error.clone();
         Err(primary_error)
     }
 
@@ -464,7 +511,7 @@ impl Bifrost {
             Ok(Answer::Response(r)) => {
                 let mut outcome = Outcome::Response(r);
                 run_post_hooks(&plugins[..ran], ctx, &mut outcome).await;
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
             Err(e) => {
                 let mut outcome = Outcome::Error(e);
@@ -480,7 +527,7 @@ impl Bifrost {
                         idle_timeout: std::time::Duration::from_secs(60),
                     });
                 }
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
         }
     }
@@ -490,7 +537,6 @@ impl Bifrost {
         ctx: &RequestContext,
         outcome: Outcome,
         provider: &str,
-        _model: &str,
         request_type: RequestType,
     ) -> Result<Answer, BifrostError> {
         match outcome {
@@ -536,73 +582,44 @@ impl Bifrost {
         };
         match &mut req.body {
             RequestBody::Chat(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    peek(&state.name, provider.chat_stream(cx, body).await).await
-                })
-                .await?;
+                let peeked = with_retries(state, ctx, &model, body, calls::chat_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::Chat(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.chat(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::chat).await?;
                 Ok(Answer::Response(Response::Chat(r)))
             }
             RequestBody::TextCompletion(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    peek(&state.name, provider.text_completion_stream(cx, body).await).await
-                })
-                .await?;
+                let peeked = with_retries(state, ctx, &model, body, calls::text_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::TextCompletion(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.text_completion(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::text).await?;
                 Ok(Answer::Response(Response::TextCompletion(r)))
             }
             RequestBody::Embedding(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.embedding(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::embedding).await?;
                 Ok(Answer::Response(Response::Embedding(r)))
             }
             RequestBody::CountTokens(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.count_tokens(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::count_tokens).await?;
                 Ok(Answer::Response(Response::CountTokens(r)))
             }
             RequestBody::Rerank(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    body.model.clear();
-                    body.model.push_str(cx.model);
-                    provider.rerank(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
                 Ok(Answer::Response(Response::Rerank(r)))
             }
+            RequestBody::Passthrough(body) if body.stream => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::passthrough_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Passthrough(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::passthrough).await?;
+                Ok(Answer::Response(Response::Passthrough(r)))
+            }
             RequestBody::ListModels(body) => {
-                let r = with_retries(state, ctx, &model, async |cx: CallContext<'_>| {
-                    provider.list_models(cx, body).await
-                })
-                .await?;
+                let r = with_retries(state, ctx, &model, body, calls::list_models).await?;
                 Ok(Answer::Response(Response::ListModels(r)))
             }
         }

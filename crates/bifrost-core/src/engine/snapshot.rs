@@ -12,6 +12,11 @@ use crate::plugin::Plugin;
 use crate::provider::Provider;
 use crate::providers::{ProviderBuildError, build_provider};
 
+/// Builds providers the built-in registry does not know (or replaces built-in ones): return
+/// `Some` to supply the implementation for a provider name, `None` to use the registry.
+pub type ProviderFactory =
+    Arc<dyn Fn(&str, &ProviderConfig) -> Option<Arc<dyn Provider>> + Send + Sync>;
+
 /// One provider ready to serve: implementation, keys, admission and retry settings.
 pub struct ProviderState {
     /// Provider name.
@@ -63,9 +68,13 @@ impl ProviderState {
         config: &ProviderConfig,
         drop_excess: bool,
         empty_models: EmptyModelsMeans,
+        factory: Option<&ProviderFactory>,
         notices: &mut Vec<BuildNotice>,
     ) -> Result<Self, ProviderBuildError> {
-        let provider = build_provider(name, config)?;
+        let provider = match factory.and_then(|f| f(name, config)) {
+            Some(p) => p,
+            None => build_provider(name, config)?,
+        };
         let keys = resolve_keys(name, config, provider.is_keyless(), notices);
         let network = config.network();
         let (concurrency, buffer) = config.concurrency();
@@ -168,6 +177,7 @@ impl Snapshot {
         config: &EngineConfig,
         plugins: Arc<[Arc<dyn Plugin>]>,
         previous: Option<&Snapshot>,
+        factory: Option<&ProviderFactory>,
     ) -> Result<Self, ProviderBuildError> {
         let empty_models = if config.version == 1 {
             EmptyModelsMeans::AllowAll
@@ -189,6 +199,7 @@ impl Snapshot {
                 pc,
                 config.drop_excess_requests,
                 empty_models,
+                factory,
                 &mut notices,
             ) {
                 Ok(state) => {

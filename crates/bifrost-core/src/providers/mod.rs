@@ -1,5 +1,6 @@
 //! Provider implementations and the registry that builds them from configuration.
 
+pub mod anthropic;
 pub mod common;
 pub mod gemini;
 pub mod openai;
@@ -67,7 +68,9 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    openai::profile::profile(name).is_some() || matches!(name, "gemini" | "vertex")
+    name == "anthropic"
+        || openai::profile::profile(name).is_some()
+        || matches!(name, "gemini" | "vertex")
 }
 
 /// Why a provider could not be built.
@@ -108,6 +111,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let anthropic_setup = |e: anthropic::AnthropicSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     let google_setup = |e: gemini::transport::GoogleSetupError| ProviderBuildError::Setup {
         name: name.to_owned(),
         reason: e.to_string(),
@@ -132,6 +139,9 @@ pub fn build_provider(
                 .map_err(setup)?;
                 Ok(Arc::new(p))
             }
+            "anthropic" => Ok(Arc::new(
+                anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?,
+            )),
             "gemini" => Ok(Arc::new(
                 gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
             )),
@@ -163,6 +173,10 @@ pub fn build_provider(
             ));
         }
         _ => {}
+    }
+    if name == "anthropic" {
+        let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
+        return Ok(Arc::new(p));
     }
     if let Some(profile) = openai::profile::profile(name) {
         let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;

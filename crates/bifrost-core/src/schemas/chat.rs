@@ -14,8 +14,10 @@ use super::{ExtraFields, ExtraMap, Usage};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
+    #[serde(default)]
     pub model: String,
     /// The conversation so far.
+    #[serde(default)]
     pub messages: Vec<ChatMessage>,
     /// Stream the answer as server-sent events.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,8 +8,10 @@ use super::{ExtraFields, ExtraMap};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
+    #[serde(default)]
     pub model: String,
     /// A string, an array of strings, an array of tokens or an array of token arrays.
+    #[serde(default)]
     pub input: serde_json::Value,
     /// `float` (default) or `base64`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,8 +8,10 @@ use super::{ExtraFields, ExtraMap, StopSequences, StreamOptions, Usage};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TextCompletionRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
+    #[serde(default)]
     pub model: String,
     /// A string, an array of strings, an array of tokens or an array of token arrays.
+    #[serde(default)]
     pub prompt: serde_json::Value,
     /// Stream the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

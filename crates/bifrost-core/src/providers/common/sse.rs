@@ -51,7 +51,16 @@ pub fn decode_sse<H: SseHandler>(
     response: reqwest::Response,
     handler: H,
 ) -> ChunkStream {
-    let events = response.bytes_stream().eventsource().boxed();
+    decode_sse_bytes(provider, response.bytes_stream(), handler)
+}
+
+/// Decodes a stream of body bytes as server-sent events through `handler`.
+pub fn decode_sse_bytes<H, S>(provider: Arc<str>, body: S, handler: H) -> ChunkStream
+where
+    H: SseHandler,
+    S: futures::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static,
+{
+    let events = body.eventsource().boxed();
     let state = State {
         events,
         handler,

@@ -1,0 +1,275 @@
+"""Fixtures: the built mock upstream and gateway binaries, and OpenAI SDK clients pointed at them.
+
+The binaries are taken from ``BIFROST_BIN`` and ``MOCK_BIN`` when set, otherwise from
+``$CARGO_TARGET_DIR/debug`` (or the repository's ``target/debug``). One mock and one gateway are
+started per test session; the gateway's log is printed at the end of a failed run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: How long a binary may take to start listening.
+STARTUP_TIMEOUT_S = 30.0
+
+#: Key values: the mock accepts any key except those with a failure prefix (`bad` -> 401 ...).
+GOOD_KEY = "sk-openai-good-1"
+BAD_KEY = "bad-key-mistral"
+
+#: Log files of the processes started by this session, printed when the run fails.
+_LOGS: dict[str, Path] = {}
+
+
+def _target_dir() -> Path:
+    target = os.environ.get("CARGO_TARGET_DIR")
+    base = Path(target) if target else Path("target")
+    return base if base.is_absolute() else REPO_ROOT / base
+
+
+def _binary(env_var: str, name: str) -> Path:
+    value = os.environ.get(env_var)
+    path = Path(value) if value else _target_dir() / "debug" / name
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    if not path.is_file():
+        pytest.exit(
+            f"{name} not found at {path}: build it with "
+            f"`cargo build -p bifrost-http -p bifrost-mock-upstream` or set {env_var}",
+            returncode=2,
+        )
+    return path
+
+
+def _wait_for(predicate, what: str, proc: subprocess.Popen, log: Path) -> Any:
+    """Polls `predicate` until it returns a value; fails if `proc` exits or time runs out."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"{what} exited with status {proc.returncode}:\n{log.read_text(errors='replace')}"
+            )
+        time.sleep(0.02)
+    raise RuntimeError(f"{what} did not start in {STARTUP_TIMEOUT_S}s:\n{log.read_text(errors='replace')}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@dataclass
+class MockUpstream:
+    """The running `bifrost-mock-upstream` and its admin API."""
+
+    url: str
+    log: Path
+    admin: httpx.Client = field(repr=False)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request the mock received (method, path, headers, body, json)."""
+        resp = self.admin.get(f"{self.url}/__mock/requests")
+        resp.raise_for_status()
+        return resp.json()
+
+    def requests_mentioning(self, marker: str) -> list[dict[str, Any]]:
+        """The recorded requests whose body contains `marker`."""
+        return [r for r in self.requests() if marker in r["body"]]
+
+    def reset(self) -> None:
+        """Forgets recorded requests and resets the `flaky-N` counters."""
+        self.admin.post(f"{self.url}/__mock/reset").raise_for_status()
+
+
+@dataclass
+class Gateway:
+    """The running `bifrost-http`."""
+
+    url: str
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL (`.../v1`)."""
+        return f"{self.url}/v1"
+
+
+def gateway_config(mock_url: str) -> dict[str, Any]:
+    """The config.json the gateway is started with (Bifrost's schema)."""
+
+    def provider(keys: list[dict[str, Any]], **network: Any) -> dict[str, Any]:
+        return {"keys": keys, "network_config": {"base_url": mock_url, **network}}
+
+    def key(name: str, value: str, weight: float = 1.0) -> dict[str, Any]:
+        return {"name": name, "value": value, "models": ["*"], "weight": weight}
+
+    return {
+        "client": {"max_request_body_size_mb": 1},
+        "providers": {
+            # The primary provider: a good key, no retries (so upstream errors surface as is).
+            "openai": provider([key("openai-main", GOOD_KEY)], max_retries=0),
+            # The fallback target.
+            "groq": provider([key("groq-main", "sk-groq-good-1")]),
+            # A good key and a bad one; the bad key (weight 0) is only used when pinned.
+            "mistral": provider(
+                [key("mistral-good", "sk-mistral-good-1"), key("mistral-bad", BAD_KEY, weight=0)]
+            ),
+            # Only a rejected key: every request exhausts the provider's credentials.
+            "openrouter": provider([key("openrouter-bad", "bad-key-openrouter")]),
+            # One-second upstream and stream-idle timeouts.
+            "xai": provider(
+                [key("xai-main", "sk-xai-good-1")],
+                default_request_timeout_in_seconds=1,
+                stream_idle_timeout_in_seconds=1,
+            ),
+            # Retries with a tiny backoff.
+            "cerebras": provider(
+                [key("cerebras-main", "sk-cerebras-good-1")],
+                max_retries=2,
+                retry_backoff_initial=1,
+                retry_backoff_max=5,
+            ),
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def mock_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockUpstream]:
+    """`bifrost-mock-upstream --port 0`, listening on a free port."""
+    binary = _binary("MOCK_BIN", "bifrost-mock-upstream")
+    log = tmp_path_factory.mktemp("mock") / "mock-upstream.log"
+    _LOGS["mock upstream"] = log
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(binary), "--port", "0", "--host", "127.0.0.1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+
+        def listening() -> str | None:
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("listening on "):
+                    return line.removeprefix("listening on ").strip()
+            return None
+
+        url = _wait_for(listening, "bifrost-mock-upstream", proc, log)
+        with httpx.Client(timeout=10) as admin:
+            yield MockUpstream(url=url, log=log, admin=admin)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory, mock_upstream: MockUpstream) -> Iterator[Gateway]:
+    """`bifrost-http` on a free port, configured against the mock, once `/health` answers."""
+    binary = _binary("BIFROST_BIN", "bifrost-http")
+    app_dir = tmp_path_factory.mktemp("app")
+    (app_dir / "config.json").write_text(json.dumps(gateway_config(mock_upstream.url), indent=2))
+    log = app_dir / "gateway.log"
+    _LOGS["gateway"] = log
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(binary),
+                "--app-dir",
+                str(app_dir),
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+                "--log-style",
+                "json",
+                "--log-level",
+                "info,bifrost_http=debug",
+                "--shutdown-timeout",
+                "5",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+
+        def listening() -> str | None:
+            # Port 0 lets the OS pick a free port; the gateway logs the address it bound.
+            for line in log.read_text(errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("message") == "bifrost-http listening":
+                    return f"http://{entry['addr']}"
+            return None
+
+        url = _wait_for(listening, "bifrost-http", proc, log)
+
+        def healthy() -> bool:
+            try:
+                resp = httpx.get(f"{url}/health", timeout=2)
+            except httpx.HTTPError:
+                return False
+            return resp.status_code == 200 and resp.json().get("status") == "ok"
+
+        _wait_for(healthy, "bifrost-http /health", proc, log)
+        yield Gateway(url=url, log=log)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def client(gateway: Gateway) -> Iterator[openai.OpenAI]:
+    """The official sync client; only `base_url` differs from talking to OpenAI."""
+    with openai.OpenAI(base_url=gateway.base_url, api_key="sk-anything", max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+def async_client(gateway: Gateway):
+    """A factory for the official async client (create it inside the running event loop)."""
+
+    def make() -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=gateway.base_url, api_key="sk-anything", max_retries=0)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def http(gateway: Gateway) -> Iterator[httpx.Client]:
+    """A raw HTTP client on the gateway, for what the SDK cannot send."""
+    with httpx.Client(base_url=gateway.url, timeout=30) as c:
+        yield c
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Prints the gateway's (and mock's) log when the run failed."""
+    if exitstatus == 0:
+        return
+    for name, path in _LOGS.items():
+        if not path.exists():
+            continue
+        terminalreporter.write_sep("=", f"{name} log ({path})")
+        lines = path.read_text(errors="replace").splitlines()
+        for line in lines[-400:]:
+            terminalreporter.write_line(line)

@@ -1,0 +1,149 @@
+//! Reading a JSON request body: content type, size limit, parse errors with the field path.
+
+use axum::body::Body;
+use bifrost_core::{BifrostError, ErrorKind};
+use bytes::Bytes;
+use http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+
+/// True for `application/json` and `application/*+json` (with or without parameters).
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Checks the content type: absent is accepted, anything other than JSON is a 415.
+pub fn check_content_type(headers: &HeaderMap) -> Result<(), BifrostError> {
+    match headers.get(header::CONTENT_TYPE) {
+        None => Ok(()),
+        Some(v) => {
+            let ct = v.to_str().unwrap_or("");
+            if is_json(ct) {
+                Ok(())
+            } else {
+                Err(BifrostError::new(
+                    ErrorKind::UnsupportedMediaType,
+                    format!("Content-Type must be application/json, got {ct:?}"),
+                )
+                .with_code("unsupported_media_type"))
+            }
+        }
+    }
+}
+
+fn too_large(limit: usize) -> BifrostError {
+    BifrostError::new(
+        ErrorKind::PayloadTooLarge,
+        format!(
+            "request body is larger than the limit of {} MiB (client.max_request_body_size_mb)",
+            limit / (1024 * 1024)
+        ),
+    )
+    .with_code("request_too_large")
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, BifrostError> {
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large(limit));
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let length_limited = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if length_limited {
+                Err(too_large(limit))
+            } else {
+                Err(BifrostError::invalid_request(format!(
+                    "could not read the request body: {e}"
+                )))
+            }
+        }
+    }
+}
+
+/// Parses JSON, with Bifrost's `invalid request format: ...` message naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BifrostError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(BifrostError::invalid_request(
+            "request body is empty: send a JSON object",
+        ));
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            // Parse again with path tracking: only failures pay for it.
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            let err = match serde_path_to_error::deserialize::<_, T>(de) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            // A syntax error before any field is entered has no useful path ("." or "?").
+            let at_root = matches!(path.as_str(), "" | "." | "?");
+            let message = if at_root {
+                format!("invalid request format: {inner}")
+            } else {
+                format!("invalid request format: {path}: {inner}")
+            };
+            let mut e = BifrostError::invalid_request(message);
+            if !at_root {
+                e = e.with_param(path);
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bifrost_core::schemas::ChatRequest;
+
+    #[test]
+    fn content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/vnd.api+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        let e = parse_json::<ChatRequest>(br#"{"model":"m","messages":[{"role":"robot"}]}"#)
+            .unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("invalid request format: messages[0].role"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(e.status(), 400);
+        let e = parse_json::<ChatRequest>(b"{not json").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("invalid request format: key must be a string"),
+            "{}",
+            e.message()
+        );
+        let e = parse_json::<ChatRequest>(b"  ").unwrap_err();
+        assert_eq!(e.message(), "request body is empty: send a JSON object");
+    }
+}

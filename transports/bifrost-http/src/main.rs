@@ -1,0 +1,81 @@
+//! `bifrost-http`: the gateway binary.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bifrost_http::cli::Cli;
+use bifrost_http::{Gateway, logging, server};
+use clap::Parser;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = logging::init(&cli.log_level, cli.log_style) {
+        eprintln!("bifrost-http: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bifrost-http: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let gateway = match Gateway::load(&cli.app_dir) {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("bifrost-http: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = &gateway.loaded;
+    match &loaded.source {
+        Some(path) => tracing::info!(path = %path.display(), "configuration loaded"),
+        None => tracing::info!(
+            app_dir = %cli.app_dir.display(),
+            "no config.json found: starting with no providers (add them to APP_DIR/config.json and restart)"
+        ),
+    }
+    for w in &loaded.warnings {
+        tracing::warn!(path = %w.path, "{}", w.message);
+    }
+    let snapshot = loaded.bifrost.snapshot();
+    tracing::info!(providers = ?snapshot.provider_names(), "providers ready");
+    let addr = SocketAddr::new(cli.host, cli.port);
+    let running = match server::spawn(gateway.router.clone(), addr).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(%addr, error = %e, "cannot listen");
+            eprintln!("bifrost-http: cannot listen on {addr}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(addr = %running.addr(), "bifrost-http listening");
+    let signal = server::shutdown_signal().await;
+    tracing::info!(
+        signal,
+        grace_seconds = cli.shutdown_timeout,
+        "shutting down: no new connections, finishing in-flight requests"
+    );
+    let clean = running
+        .shutdown(Duration::from_secs(cli.shutdown_timeout))
+        .await;
+    gateway.state.bifrost.shutdown().await;
+    if clean {
+        tracing::info!("stopped");
+    } else {
+        tracing::warn!("stopped with requests still in flight after the grace period");
+    }
+    ExitCode::SUCCESS
+}

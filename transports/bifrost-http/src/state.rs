@@ -1,0 +1,35 @@
+//! Shared state of the HTTP handlers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bifrost_core::Bifrost;
+use bifrost_core::config::ClientConfig;
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// The engine.
+    pub bifrost: Arc<Bifrost>,
+    /// The `client` section of the configuration.
+    pub client: ClientConfig,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Headers every inference request must carry.
+    pub required_headers: Vec<String>,
+    /// When the gateway started.
+    pub started_at: Instant,
+}
+
+impl AppState {
+    /// State for `bifrost` with the given client settings.
+    pub fn new(bifrost: Arc<Bifrost>, client: ClientConfig) -> Self {
+        Self {
+            body_limit: client.max_request_body_bytes(),
+            required_headers: client.required_headers.clone().unwrap_or_default(),
+            bifrost,
+            client,
+            started_at: Instant::now(),
+        }
+    }
+}
