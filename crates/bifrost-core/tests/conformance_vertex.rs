@@ -181,3 +181,140 @@ async fn token_is_fetched_cached_and_refreshed() {
         Some("application/x-www-form-urlencoded")
     );
 }
+
+// ---- Claude models on Vertex AI (Anthropic's Messages format, `publishers/anthropic`) --------
+
+const CLAUDE: &str = "claude-sonnet-4-5";
+
+fn anthropic_path(model: &str, method: &str) -> String {
+    format!(
+        "/v1/projects/{}/locations/{}/publishers/anthropic/models/{model}:{method}",
+        common::PROJECT,
+        common::REGION
+    )
+}
+
+fn claude_request(h: &Harness, stream: bool) -> ChatRequest {
+    h.chat_request(json!({
+        "model": format!("vertex/{CLAUDE}"),
+        "stream": stream,
+        "stream_options": {"include_usage": true},
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hello Claude"}
+        ]
+    }))
+}
+
+#[tokio::test]
+async fn anthropic_chat_through_vertex() {
+    let h = Harness::start(FLAVOR).await;
+    let resp = h.bifrost.chat(claude_request(&h, false)).await.unwrap();
+    let choice = &resp.choices[0];
+    assert_eq!(
+        choice.message.content.as_ref().unwrap().to_text(),
+        "Echo: Hello Claude"
+    );
+    assert_eq!(choice.finish_reason.as_deref(), Some("stop"));
+    assert_eq!(resp.extra_fields.as_ref().unwrap().provider, "vertex");
+    let usage = resp.usage.unwrap();
+    assert!(usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    let calls = h.calls("rawPredict");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].path, anthropic_path(CLAUDE, "rawPredict"));
+    assert!(
+        calls[0]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Bearer ya29.mock-")
+    );
+    let body = calls[0].json().unwrap();
+    assert!(body.get("model").is_none(), "the model is in the URL");
+    assert_eq!(body["anthropic_version"], "vertex-2023-10-16");
+    assert_eq!(body["max_tokens"], 4096);
+    assert_eq!(body["system"], "Be brief.");
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": "Hello Claude"}])
+    );
+}
+
+#[tokio::test]
+async fn anthropic_stream_through_vertex() {
+    let h = Harness::start(FLAVOR).await;
+    let mut ctx = bifrost_core::RequestContext::default();
+    ctx.extra_headers.push((
+        http::HeaderName::from_static("anthropic-beta"),
+        http::HeaderValue::from_static("context-1m-2025-08-07"),
+    ));
+    let req = h
+        .bifrost
+        .request(bifrost_core::schemas::RequestBody::Chat(claude_request(
+            &h, true,
+        )))
+        .unwrap();
+    let stream = h.bifrost.execute_stream(ctx, req).await.unwrap();
+    let s = common::collect(stream).await;
+    assert!(s.error.is_none(), "{:?}", s.error);
+    assert_eq!(s.content, "Echo: Hello Claude");
+    assert_eq!(s.finish.as_deref(), Some("stop"));
+    assert!(s.usage.is_some());
+    let calls = h.calls("streamRawPredict");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].path, anthropic_path(CLAUDE, "streamRawPredict"));
+    assert!(
+        calls[0].header("anthropic-beta").is_none(),
+        "the beta header moves into the body"
+    );
+    let body = calls[0].json().unwrap();
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["anthropic_beta"], json!(["context-1m-2025-08-07"]));
+}
+
+#[tokio::test]
+async fn anthropic_count_tokens_and_errors_through_vertex() {
+    let mock = MockUpstream::start().await.unwrap();
+    let creds = test_service_account_json(&token_uri(&mock));
+    let mut key = vertex_key(&mock, Some(creds), "");
+    key["vertex_key_config"]["deployments"] = json!({"claude-overloaded": "error-529"});
+    let h = Harness::with_key(mock.clone(), FLAVOR, key, json!({}));
+
+    let body = json!({"model": format!("vertex/{CLAUDE}"), "messages": [
+        {"role": "user", "content": "count these words"}
+    ]});
+    let req: bifrost_core::schemas::CountTokensRequest = serde_json::from_value(body).unwrap();
+    let mut ctx = bifrost_core::RequestContext::default();
+    let req = h
+        .bifrost
+        .request(bifrost_core::schemas::RequestBody::CountTokens(req))
+        .unwrap();
+    let resp = h.bifrost.execute(&mut ctx, req).await.unwrap();
+    let bifrost_core::schemas::Response::CountTokens(count) = resp else {
+        panic!("unexpected {resp:?}")
+    };
+    assert!(count.input_tokens >= 3, "{count:?}");
+    let calls = h.calls("rawPredict");
+    assert_eq!(calls[0].path, anthropic_path("count-tokens", "rawPredict"));
+    let sent = calls[0].json().unwrap();
+    assert_eq!(sent["model"], CLAUDE);
+    assert_eq!(sent["anthropic_version"], "vertex-2023-10-16");
+
+    // A Claude deployment whose model answers with Anthropic's error envelope.
+    let err = h
+        .chat_err(json!({"model": "vertex/claude-overloaded", "messages": [{"role": "user", "content": "hi"}]}))
+        .await;
+    assert_eq!(err.status(), 529);
+    assert!(!err.is_bifrost_error());
+    assert_eq!(err.error_type(), Some("overloaded_error"));
+    assert!(
+        mock.requests()
+            .iter()
+            .any(|r| r.path == anthropic_path("error-529", "rawPredict"))
+    );
+
+    // Claude models have no embeddings on Vertex AI.
+    let emb: bifrost_core::schemas::EmbeddingRequest =
+        serde_json::from_value(json!({"model": format!("vertex/{CLAUDE}"), "input": "x"})).unwrap();
+    let err = h.bifrost.embedding(emb).await.unwrap_err();
+    assert_eq!(err.code(), Some("unsupported_operation"));
+}

@@ -10,6 +10,7 @@
 //! | `GET /v1beta/models` (`pageSize`, `pageToken`), `GET /v1beta/models/{model}` | models |
 //! | `POST /v1/projects/{p}/locations/{r}/publishers/google/models/{model}:{method}` | Vertex AI: `generateContent`, `streamGenerateContent`, `countTokens`, `predict` (embeddings) |
 //! | `GET /v1beta1/publishers/google/models` | Vertex AI Model Garden listing |
+//! | `POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`) | Claude on Vertex AI: the Anthropic mock behind Vertex's body rules (`anthropic_version: vertex-2023-10-16`, no `model`); model `count-tokens` counts tokens |
 //! | `POST /token` | OAuth JWT-bearer grant for the test service account |
 //!
 //! Credentials are described in [`auth`], request validation in [`validate`], answers in
@@ -37,6 +38,9 @@ use serde_json::Value;
 use self::auth::Api;
 use self::error::{bad, google_error, injected, invalid_argument, json_response, mid_stream_error};
 use crate::faults::{self, Fault, abort_after_delay};
+
+/// The `anthropic_version` Vertex AI requires for Claude models.
+const VERTEX_ANTHROPIC_VERSION: &str = "vertex-2023-10-16";
 use crate::server::Shared;
 
 /// Unix seconds now.
@@ -167,6 +171,9 @@ async fn serve(shared: &Shared, route: Route<'_>, parts: &Parts, body: &[u8], id
             model,
             method,
         } => {
+            if api == Api::Vertex && publisher == "anthropic" {
+                return anthropic_on_vertex(shared, model, method, body, id).await;
+            }
             if publisher != "google" {
                 return google_error(
                     StatusCode::NOT_FOUND,
@@ -238,6 +245,66 @@ fn model_method(
         Ok(v) => json_ok(&v, fault),
         Err(resp) => *resp,
     }
+}
+
+/// Anthropic's error envelope, as Vertex AI relays it for Claude models.
+fn anthropic_invalid(message: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": message}
+    });
+    json_response(StatusCode::BAD_REQUEST, body.to_string().into_bytes())
+}
+
+/// Claude on Vertex AI: `:rawPredict` / `:streamRawPredict` with a Messages API body that has
+/// `anthropic_version: "vertex-2023-10-16"` and no `model` (it is in the path); the model
+/// `count-tokens` counts tokens of a body that names its model. Answered by the Anthropic mock.
+async fn anthropic_on_vertex(
+    shared: &Shared,
+    model: &str,
+    method: &str,
+    body: &[u8],
+    id: u64,
+) -> Response {
+    let stream = match method {
+        "rawPredict" => false,
+        "streamRawPredict" => true,
+        _ => {
+            return google_error(
+                StatusCode::NOT_FOUND,
+                &format!("Method {method} not found for model {model}."),
+                None,
+            );
+        }
+    };
+    let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
+        return anthropic_invalid("There was an error parsing the body");
+    };
+    let Some(obj) = value.as_object_mut() else {
+        return anthropic_invalid("body: Input should be an object");
+    };
+    if obj.remove("anthropic_version") != Some(Value::String(VERTEX_ANTHROPIC_VERSION.into())) {
+        return anthropic_invalid(&format!(
+            "anthropic_version: Input should be '{VERTEX_ANTHROPIC_VERSION}'"
+        ));
+    }
+    obj.remove("anthropic_beta");
+    let count_only = model == "count-tokens";
+    if !count_only {
+        if obj.contains_key("model") {
+            return anthropic_invalid("model: Extra inputs are not permitted");
+        }
+        if obj.get("stream").and_then(Value::as_bool).unwrap_or(false) != stream {
+            return anthropic_invalid(if stream {
+                "stream: streamRawPredict requires \"stream\": true"
+            } else {
+                "stream: rawPredict does not stream; use streamRawPredict"
+            });
+        }
+        obj.insert("model".to_owned(), Value::String(model.to_owned()));
+    }
+    let body = value.to_string().into_bytes();
+    crate::anthropic::messages(shared, &body, id, count_only).await
 }
 
 /// Faults that act before the body is looked at; `Some` means answer with it.

@@ -84,10 +84,22 @@ pub fn encode_query(value: &str) -> String {
     out
 }
 
-/// Sends a request; a non-success status becomes the upstream's error.
+/// Reads an upstream error status and body into an error.
+pub type ErrorParser = fn(&str, u16, Option<&str>, &Bytes) -> BifrostError;
+
+/// Sends a request; a non-success status becomes the upstream's (Google) error.
 pub async fn send(
     provider: &str,
     builder: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, BifrostError> {
+    send_with(provider, builder, parse_error_body).await
+}
+
+/// Sends a request; a non-success status is read by `parse`.
+pub async fn send_with(
+    provider: &str,
+    builder: reqwest::RequestBuilder,
+    parse: ErrorParser,
 ) -> Result<reqwest::Response, BifrostError> {
     // `without_url`: a Vertex AI API key travels in the query string and must not reach errors.
     let resp = builder
@@ -105,7 +117,7 @@ pub async fn send(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let body = resp.bytes().await.unwrap_or_default();
-    let err = parse_error_body(provider, status.as_u16(), content_type.as_deref(), &body);
+    let err = parse(provider, status.as_u16(), content_type.as_deref(), &body);
     Err(match after {
         Some(after) => err.with_retry_after(Some(after)),
         None => err,

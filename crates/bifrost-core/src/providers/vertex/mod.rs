@@ -1,5 +1,5 @@
 //! Google Vertex AI: Gemini models through the `publishers/google` endpoints, text embeddings
-//! through `:predict`, and (not yet translated) Anthropic models through `publishers/anthropic`.
+//! through `:predict`, and Anthropic (Claude) models through `publishers/anthropic`.
 //!
 //! | request | upstream call (`{m}` = `{origin}/v1/projects/{project}/locations/{region}/publishers/google/models/{model}`) |
 //! |---|---|
@@ -8,13 +8,16 @@
 //! | embeddings | `POST {m}:predict` |
 //! | count tokens | `POST {m}:countTokens` |
 //! | list models | `GET {origin}/v1beta1/publishers/google/models?pageSize=1000` |
+//! | chat, Claude models | `POST .../publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`) |
+//! | count tokens, Claude models | `POST .../publishers/anthropic/models/count-tokens:rawPredict` |
 //!
 //! Each key carries a `vertex_key_config` ([`config`]). Authentication: a key with a `value` is
 //! an API key sent as `?key=` (as Bifrost does for Gemini models); otherwise the service
 //! account in `auth_credentials` (or the file named by `GOOGLE_APPLICATION_CREDENTIALS`) signs a
 //! JWT that is exchanged for a cached OAuth access token ([`auth`]), sent as
-//! `Authorization: Bearer`. A 401 from Vertex drops the cached token. Claude models answer with
-//! the error of [`anthropic`].
+//! `Authorization: Bearer`. A 401 from Vertex drops the cached token. Claude models (any model
+//! name containing `claude`) use the Anthropic Messages format described in [`anthropic`];
+//! every other model the Gemini format.
 
 pub mod anthropic;
 pub mod auth;
@@ -32,12 +35,15 @@ use serde::de::DeserializeOwned;
 use self::auth::{TokenSource, parse_credentials};
 use self::config::VertexKeyConfig;
 use self::types::{ListPublisherModelsResponse, PredictResponse};
+use super::anthropic::response::{to_chat_response, to_count_tokens};
+use super::anthropic::stream::AnthropicChatSse;
+use super::anthropic::types::{CountTokensResponse as AnthropicCount, MessagesResponse};
 use super::common::build_client;
 use super::common::sse::decode_sse;
 use super::gemini::request::Dialect;
 use super::gemini::response::ResponseMeta;
 use super::gemini::stream::GeminiChatSse;
-use super::gemini::transport::{self, GoogleSetupError, default_headers};
+use super::gemini::transport::{self, ErrorParser, GoogleSetupError, default_headers};
 use super::gemini::types::{CountTokensResponse as NativeCount, GenerateContentResponse};
 use super::gemini::{self, keep_raw, to_body};
 use crate::config::{ProviderConfig, SecretString};
@@ -97,6 +103,24 @@ impl KeyState {
             None => None,
         };
         Ok(Self { config, tokens })
+    }
+}
+
+/// Which wire format a model speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Publisher {
+    /// Gemini (`publishers/google`).
+    Google,
+    /// Anthropic Messages (`publishers/anthropic`).
+    Anthropic,
+}
+
+impl Publisher {
+    fn error_parser(self) -> ErrorParser {
+        match self {
+            Self::Google => gemini::error::parse_error_body,
+            Self::Anthropic => anthropic::parse_error,
+        }
     }
 }
 
@@ -178,6 +202,17 @@ impl VertexProvider {
         url: String,
         auth: &Auth,
     ) -> reqwest::RequestBuilder {
+        self.builder_with(cx, method, url, auth, Publisher::Google)
+    }
+
+    fn builder_with(
+        &self,
+        cx: &CallContext<'_>,
+        method: reqwest::Method,
+        url: String,
+        auth: &Auth,
+        publisher: Publisher,
+    ) -> reqwest::RequestBuilder {
         let url = match auth {
             Auth::ApiKey => {
                 let sep = if url.contains('?') { '&' } else { '?' };
@@ -192,8 +227,18 @@ impl VertexProvider {
         if let Auth::Bearer(token) = auth {
             b = b.bearer_auth(token.expose());
         }
-        for (name, value) in cx.extra_headers {
-            b = b.header(name, value);
+        match publisher {
+            Publisher::Google => {
+                for (name, value) in cx.extra_headers {
+                    b = b.header(name, value);
+                }
+            }
+            // `anthropic-beta` goes into the body.
+            Publisher::Anthropic => {
+                for (name, value) in anthropic::forwarded_headers(cx.extra_headers) {
+                    b = b.header(name, value);
+                }
+            }
         }
         b
     }
@@ -205,7 +250,18 @@ impl VertexProvider {
         auth: &Auth,
         builder: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, BifrostError> {
-        let result = transport::send(&self.name, builder).await;
+        self.send_with(state, auth, builder, gemini::error::parse_error_body)
+            .await
+    }
+
+    async fn send_with(
+        &self,
+        state: &KeyState,
+        auth: &Auth,
+        builder: reqwest::RequestBuilder,
+        parse: ErrorParser,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let result = transport::send_with(&self.name, builder, parse).await;
         if let (Err(e), Auth::Bearer(token), Some(tokens)) = (&result, auth, &state.tokens)
             && e.status() == 401
         {
@@ -222,25 +278,101 @@ impl VertexProvider {
         body: Vec<u8>,
         what: &str,
     ) -> Result<(T, bytes::Bytes), BifrostError> {
+        self.post_to(cx, state, Publisher::Google, url, body, what)
+            .await
+    }
+
+    async fn post_to<T: DeserializeOwned>(
+        &self,
+        cx: &CallContext<'_>,
+        state: &KeyState,
+        publisher: Publisher,
+        url: String,
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<(T, bytes::Bytes), BifrostError> {
         let auth = self.auth(cx.key, state).await?;
         let builder = self
-            .builder(cx, reqwest::Method::POST, url, &auth)
+            .builder_with(cx, reqwest::Method::POST, url, &auth, publisher)
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let resp = self.send(state, &auth, builder).await?;
+        let resp = self
+            .send_with(state, &auth, builder, publisher.error_parser())
+            .await?;
         let bytes = transport::body(&self.name, resp).await?;
         let value = transport::decode(&self.name, what, &bytes)?;
         Ok((value, bytes))
     }
 
-    /// The key state and the deployed model, refusing Claude models.
-    fn target<'a>(&self, cx: &CallContext<'a>) -> Result<(Arc<KeyState>, String), BifrostError> {
+    /// The key state, the deployed model and its publisher.
+    fn target(
+        &self,
+        cx: &CallContext<'_>,
+    ) -> Result<(Arc<KeyState>, String, Publisher), BifrostError> {
         let state = self.key_state(cx.key)?;
         let model = state.config.deployment(cx.model).to_owned();
-        if anthropic::is_anthropic_model(&model) {
-            return Err(anthropic::unsupported(&self.name, &model));
+        // The requested name or the deployed one may say it is a Claude model.
+        let publisher =
+            if anthropic::is_anthropic_model(&model) || anthropic::is_anthropic_model(cx.model) {
+                Publisher::Anthropic
+            } else {
+                Publisher::Google
+            };
+        Ok((state, model, publisher))
+    }
+
+    async fn anthropic_chat(
+        &self,
+        cx: &CallContext<'_>,
+        state: &KeyState,
+        model: &str,
+        req: &ChatRequest,
+    ) -> Result<ChatResponse, BifrostError> {
+        let body = anthropic::messages_body(req, model, false, cx.extra_headers)?;
+        let url =
+            state
+                .config
+                .model_url(self.base_url.as_deref(), "anthropic", model, "rawPredict");
+        let (msg, bytes): (MessagesResponse, _) = self
+            .post_to(cx, state, Publisher::Anthropic, url, body, "message")
+            .await?;
+        let mut out = to_chat_response(msg, transport::unix_now());
+        if cx.send_back_raw_response {
+            keep_raw(&mut out.extra_fields, &bytes);
         }
-        Ok((state, model))
+        Ok(out)
+    }
+
+    async fn anthropic_stream(
+        &self,
+        cx: &CallContext<'_>,
+        state: &KeyState,
+        model: &str,
+        req: &ChatRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let body = anthropic::messages_body(req, model, true, cx.extra_headers)?;
+        let url = state.config.model_url(
+            self.base_url.as_deref(),
+            "anthropic",
+            model,
+            "streamRawPredict",
+        );
+        let auth = self.auth(cx.key, state).await?;
+        let builder = self
+            .builder_with(cx, reqwest::Method::POST, url, &auth, Publisher::Anthropic)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "text/event-stream")
+            .body(body);
+        let resp = self
+            .send_with(state, &auth, builder, anthropic::parse_error)
+            .await?;
+        let resp = transport::expect_event_stream(&self.name, resp).await?;
+        let handler = AnthropicChatSse::new(
+            self.name.clone(),
+            req.include_usage(),
+            transport::unix_now(),
+        );
+        Ok(decode_sse(self.name.clone(), resp, handler))
     }
 }
 
@@ -285,7 +417,10 @@ impl Provider for VertexProvider {
         cx: CallContext<'_>,
         req: &ChatRequest,
     ) -> Result<ChatResponse, BifrostError> {
-        let (state, model) = self.target(&cx)?;
+        let (state, model, publisher) = self.target(&cx)?;
+        if publisher == Publisher::Anthropic {
+            return self.anthropic_chat(&cx, &state, &model, req).await;
+        }
         let body = to_body(&gemini::request::chat_request(req, Dialect::Vertex)?)?;
         let url = state.config.model_url(
             self.base_url.as_deref(),
@@ -313,7 +448,10 @@ impl Provider for VertexProvider {
         cx: CallContext<'_>,
         req: &ChatRequest,
     ) -> Result<ChunkStream, BifrostError> {
-        let (state, model) = self.target(&cx)?;
+        let (state, model, publisher) = self.target(&cx)?;
+        if publisher == Publisher::Anthropic {
+            return self.anthropic_stream(&cx, &state, &model, req).await;
+        }
         let body = to_body(&gemini::request::chat_request(req, Dialect::Vertex)?)?;
         let url = format!(
             "{}?alt=sse",
@@ -346,7 +484,10 @@ impl Provider for VertexProvider {
         cx: CallContext<'_>,
         req: &EmbeddingRequest,
     ) -> Result<EmbeddingResponse, BifrostError> {
-        let (state, model) = self.target(&cx)?;
+        let (state, model, publisher) = self.target(&cx)?;
+        if publisher == Publisher::Anthropic {
+            return Err(anthropic::unsupported(&self.name, &model, "embedding"));
+        }
         let body = to_body(&request::embedding_request(req)?)?;
         let url = state
             .config
@@ -367,7 +508,20 @@ impl Provider for VertexProvider {
         cx: CallContext<'_>,
         req: &CountTokensRequest,
     ) -> Result<CountTokensResponse, BifrostError> {
-        let (state, model) = self.target(&cx)?;
+        let (state, model, publisher) = self.target(&cx)?;
+        if publisher == Publisher::Anthropic {
+            let body = anthropic::count_tokens_body(req, &model, cx.extra_headers)?;
+            let url = state.config.model_url(
+                self.base_url.as_deref(),
+                "anthropic",
+                anthropic::COUNT_TOKENS_MODEL,
+                "rawPredict",
+            );
+            let (count, _): (AnthropicCount, _) = self
+                .post_to(&cx, &state, Publisher::Anthropic, url, body, "token count")
+                .await?;
+            return Ok(to_count_tokens(count));
+        }
         let body = gemini::request::count_tokens_request(req, &model, Dialect::Vertex)?;
         let url = state
             .config
