@@ -124,3 +124,87 @@ async fn custom_provider_on_gemini_base() {
     assert_eq!(r.path, "/v1beta/models/gemini-2.0-flash:generateContent");
     assert_eq!(r.header("x-goog-api-key"), Some("custom-key"));
 }
+
+#[tokio::test]
+async fn passthrough_forwards_native_requests_with_the_gateway_key() {
+    use bifrost_core::schemas::{PassthroughRequest, RequestBody, Response, StreamChunk};
+    use futures::StreamExt;
+
+    let h = Harness::start(FLAVOR).await;
+    let native = json!({"contents": [{"role": "user", "parts": [{"text": "raw hello"}]}]});
+    let make = |path: &str, query: &str, stream: bool| bifrost_core::schemas::Request {
+        provider: "gemini".to_owned(),
+        model: common::MODEL.to_owned(),
+        fallbacks: Vec::new(),
+        body: RequestBody::Passthrough(PassthroughRequest {
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            query: Some(query.to_owned()),
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+            body: bytes::Bytes::from(native.to_string()),
+            model: common::MODEL.to_owned(),
+            stream,
+        }),
+    };
+    let mut ctx = bifrost_core::RequestContext::default();
+    let resp = h
+        .bifrost
+        .execute(
+            &mut ctx,
+            make(
+                &format!("/v1beta/models/{}:generateContent", common::MODEL),
+                "key=callers-own-key",
+                false,
+            ),
+        )
+        .await
+        .unwrap();
+    let Response::Passthrough(resp) = resp else {
+        panic!("unexpected {resp:?}")
+    };
+    assert_eq!(resp.status, 200);
+    let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(
+        body["candidates"][0]["content"]["parts"][0]["text"],
+        "Echo: raw hello"
+    );
+    let sent = &h.calls("generateContent")[0];
+    assert_eq!(sent.header("x-goog-api-key"), Some(common::API_KEY));
+    assert_eq!(sent.query, None, "the caller's key is not forwarded");
+    assert_eq!(
+        sent.json().unwrap(),
+        native,
+        "the body is forwarded unchanged"
+    );
+
+    let stream = h
+        .bifrost
+        .execute_stream(
+            bifrost_core::RequestContext::default(),
+            make(
+                &format!("/v1beta/models/{}:streamGenerateContent", common::MODEL),
+                "alt=sse",
+                true,
+            ),
+        )
+        .await
+        .unwrap();
+    let items: Vec<_> = stream.collect().await;
+    let Some(Ok(StreamChunk::RawHead(head))) = items.first() else {
+        panic!("the stream starts with the head: {items:?}")
+    };
+    assert_eq!(head.status, 200);
+    let raw: Vec<u8> = items
+        .iter()
+        .filter_map(|i| match i {
+            Ok(StreamChunk::Raw(b)) => Some(b.to_vec()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let text = String::from_utf8(raw).unwrap();
+    assert!(text.starts_with("data: {"), "{text}");
+    assert!(text.contains("\"finishReason\":\"STOP\""));
+    let sent = &h.calls("streamGenerateContent")[0];
+    assert_eq!(sent.query.as_deref(), Some("alt=sse"));
+}

@@ -8,6 +8,7 @@
 //! | embeddings | `POST {base}/models/{model}:embedContent` (one input) or `:batchEmbedContents` |
 //! | count tokens | `POST {base}/models/{model}:countTokens` |
 //! | list models | `GET {base}/models?pageSize=1000` (ids without the `models/` prefix) |
+//! | passthrough | the caller's path on `{base}` (a path that starts with its own API version, e.g. `/v1beta/models/...`, replaces the base URL's version) |
 //!
 //! `{base}` is `network_config.base_url`, by default
 //! `https://generativelanguage.googleapis.com/v1beta`. The key goes in `x-goog-api-key`. The
@@ -44,7 +45,8 @@ use crate::error::BifrostError;
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
-    EmbeddingResponse, ExtraFields, ListModelsRequest, ListModelsResponse, RequestType,
+    EmbeddingResponse, ExtraFields, ListModelsRequest, ListModelsResponse, PassthroughRequest,
+    PassthroughResponse, RequestType,
 };
 
 /// The Generative Language API's default base URL.
@@ -78,7 +80,37 @@ const SERVED: &[RequestType] = &[
     RequestType::Embedding,
     RequestType::CountTokens,
     RequestType::ListModels,
+    RequestType::Passthrough,
+    RequestType::PassthroughStream,
 ];
+
+/// The upstream URL of a passthrough request: `base` plus the caller's path, where a path that
+/// carries its own API version (`/v1beta/...`, `/v1/...`) replaces the base URL's version. A
+/// caller's `key=` query parameter is dropped (the gateway's key is sent instead).
+pub fn passthrough_url(base: &str, path: &str, query: Option<&str>) -> String {
+    let versioned = path
+        .strip_prefix("/v1")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', 'b', 'a']));
+    let origin = if versioned {
+        match base.rfind('/') {
+            Some(i) if base[i + 1..].starts_with("v1") => &base[..i],
+            _ => base,
+        }
+    } else {
+        base
+    };
+    let mut url = format!("{origin}{path}");
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("key="))
+        .collect();
+    if !kept.is_empty() {
+        url.push('?');
+        url.push_str(&kept.join("&"));
+    }
+    url
+}
 
 impl GeminiProvider {
     /// Builds provider `name` from its configuration.
@@ -128,6 +160,27 @@ impl GeminiProvider {
 
     fn model_url(&self, model: &str, method: &str) -> String {
         format!("{}/{}:{method}", self.base_url, model_resource(model))
+    }
+
+    async fn send_passthrough(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let mut auth = http::HeaderMap::new();
+        if !cx.key.value.is_empty()
+            && let Ok(mut v) = http::HeaderValue::from_str(cx.key.value.expose())
+        {
+            v.set_sensitive(true);
+            auth.insert("x-goog-api-key", v);
+        }
+        let target = super::common::passthrough::Target {
+            client: &self.client,
+            provider: &self.name,
+            url: passthrough_url(&self.base_url, &req.path, req.query.as_deref()),
+            auth,
+        };
+        super::common::passthrough::send(target, req, cx.extra_headers).await
     }
 
     async fn post<T: DeserializeOwned>(
@@ -275,6 +328,26 @@ impl Provider for GeminiProvider {
         Ok(out)
     }
 
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        self.check(RequestType::Passthrough)?;
+        let resp = self.send_passthrough(&cx, req).await?;
+        super::common::passthrough::complete(&self.name, resp).await
+    }
+
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        self.check(RequestType::PassthroughStream)?;
+        let resp = self.send_passthrough(&cx, req).await?;
+        Ok(super::common::passthrough::stream(&self.name, resp))
+    }
+
     async fn count_tokens(
         &self,
         cx: CallContext<'_>,
@@ -299,6 +372,31 @@ mod tests {
 
     fn config(v: serde_json::Value) -> ProviderConfig {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn passthrough_urls_follow_the_callers_version() {
+        let base = super::DEFAULT_BASE_URL;
+        assert_eq!(
+            super::passthrough_url(base, "/v1beta/models/m:generateContent", Some("key=caller")),
+            "https://generativelanguage.googleapis.com/v1beta/models/m:generateContent"
+        );
+        assert_eq!(
+            super::passthrough_url(
+                base,
+                "/v1/models/m:streamGenerateContent",
+                Some("alt=sse&key=x")
+            ),
+            "https://generativelanguage.googleapis.com/v1/models/m:streamGenerateContent?alt=sse"
+        );
+        assert_eq!(
+            super::passthrough_url(base, "/models/m:countTokens", None),
+            "https://generativelanguage.googleapis.com/v1beta/models/m:countTokens"
+        );
+        assert_eq!(
+            super::passthrough_url("http://127.0.0.1:9", "/v1beta/models", Some("pageSize=5")),
+            "http://127.0.0.1:9/v1beta/models?pageSize=5"
+        );
     }
 
     #[test]
