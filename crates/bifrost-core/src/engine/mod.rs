@@ -28,7 +28,7 @@ pub use self::snapshot::{BuildNotice, ProviderFactory, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
 use crate::config::EngineConfig;
-use crate::context::RequestContext;
+use crate::context::{HookPhase, RequestContext};
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{Outcome, Plugin, PreHookOutcome, ShortCircuit};
 use crate::provider::ChunkStream;
@@ -452,7 +452,10 @@ impl Bifrost {
         let mut short = None;
         for p in plugins.iter() {
             ran += 1;
-            match p.pre_hook(ctx, &mut req).await {
+            let clock = ctx.hook_clock();
+            let outcome = p.pre_hook(ctx, &mut req).await;
+            ctx.record_hook(p.name(), HookPhase::Pre, clock);
+            match outcome {
                 Ok(PreHookOutcome::Continue) => {}
                 Ok(PreHookOutcome::ShortCircuit(s)) => {
                     short = Some(s);
@@ -608,7 +611,10 @@ async fn run_post_hooks(
     outcome: &mut Outcome,
 ) {
     for p in plugins.iter().rev() {
-        if let Err(e) = p.post_hook(ctx, outcome).await {
+        let clock = ctx.hook_clock();
+        let result = p.post_hook(ctx, outcome).await;
+        ctx.record_hook(p.name(), HookPhase::Post, clock);
+        if let Err(e) = result {
             tracing::warn!(plugin = p.name(), error = %e, "plugin post-hook failed");
         }
     }
