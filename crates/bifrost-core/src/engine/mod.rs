@@ -355,7 +355,9 @@ impl Bifrost {
                 Err(e) if provider.is_some() => {
                     return Err(e.with_context(name, "", RequestType::ListModels));
                 }
-                Err(e) => tracing::warn!(provider = %name, error = %e, "listing models failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, provider = %name, error = %e, "listing models failed")
+                }
             }
         }
         merged.extra_fields = Some(ExtraFields {
@@ -413,7 +415,7 @@ impl Bifrost {
         }
         for (i, target) in fallbacks.iter().enumerate() {
             if snapshot.provider(&target.provider).is_none() {
-                tracing::warn!(fallback = %target, "skipping fallback: provider not configured");
+                tracing::warn!(request_id = %ctx.request_id, fallback = %target, "skipping fallback: provider not configured");
                 continue;
             }
             let Some(base) = original.as_ref() else { break };
@@ -461,7 +463,9 @@ impl Bifrost {
                     short = Some(s);
                     break;
                 }
-                Err(e) => tracing::warn!(plugin = p.name(), error = %e, "plugin pre-hook failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin pre-hook failed")
+                }
             }
         }
         let provider_name = req.provider.clone();
@@ -615,7 +619,7 @@ async fn run_post_hooks(
         let result = p.post_hook(ctx, outcome).await;
         ctx.record_hook(p.name(), HookPhase::Post, clock);
         if let Err(e) = result {
-            tracing::warn!(plugin = p.name(), error = %e, "plugin post-hook failed");
+            tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin post-hook failed");
         }
     }
 }

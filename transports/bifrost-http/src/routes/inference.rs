@@ -10,6 +10,7 @@ use bifrost_core::schemas::{ChatRequest, EmbeddingRequest, RequestBody, TextComp
 use bifrost_core::{BifrostError, RequestContext};
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use crate::body::{check_content_type, parse_json, read_body};
 use crate::error::error_response;
@@ -142,9 +143,29 @@ pub async fn run(state: &AppState, mut ctx: RequestContext, body: RequestBody) -
     }
 }
 
+/// The span around one request's handling: carries `request_id` to every line logged inside.
+/// It is a debug span, so it costs nothing unless debug logs are on; lines at info and above
+/// carry `request_id` as a field of their own.
+pub fn request_span(request_id: &str) -> tracing::Span {
+    tracing::debug_span!("request", request_id = %request_id)
+}
+
 /// Reads, parses and runs one inference request.
 pub async fn handle(state: &AppState, route: Route, headers: HeaderMap, body: Body) -> Response {
     let request_id = request_context::request_id(&headers);
+    let span = request_span(&request_id);
+    handle_with_id(state, route, headers, body, request_id)
+        .instrument(span)
+        .await
+}
+
+async fn handle_with_id(
+    state: &AppState,
+    route: Route,
+    headers: HeaderMap,
+    body: Body,
+    request_id: String,
+) -> Response {
     if let Err(e) = check_content_type(&headers) {
         return failed(&e, &request_id);
     }
@@ -204,7 +225,12 @@ pub async fn list_models(
     let request_id = request_context::request_id(&headers);
     let mut ctx = RequestContext::new(request_id.clone());
     let provider = query.provider.as_deref().filter(|p| !p.is_empty());
-    match state.bifrost.list_models(&mut ctx, provider).await {
+    let listed = state
+        .bifrost
+        .list_models(&mut ctx, provider)
+        .instrument(request_span(&request_id))
+        .await;
+    match listed {
         Ok(list) => match serde_json::to_vec(&list) {
             Ok(json) => json_response(json, &request_id),
             Err(e) => failed(&BifrostError::internal(e.to_string()), &request_id),
