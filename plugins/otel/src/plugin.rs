@@ -447,8 +447,11 @@ impl Plugin for OtelPlugin {
                 self.attempt_span(trace, a, number, fallback_index);
             }
             if let Some(hooks) = &ctx.hook_timings {
+                // This plugin's own hooks are left out: only some of them can be timed.
                 for t in hooks.iter().skip(trace.hooks_exported) {
-                    self.hook_span(trace, t);
+                    if t.plugin != PLUGIN_NAME {
+                        self.hook_span(trace, t);
+                    }
                 }
                 trace.hooks_exported = hooks.len();
             }

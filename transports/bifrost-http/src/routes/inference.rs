@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::response::Response;
 use bifrost_core::schemas::{ChatRequest, EmbeddingRequest, RequestBody, TextCompletionRequest};
-use bifrost_core::{BifrostError, RequestContext};
+use bifrost_core::{BifrostError, ErrorKind, RequestContext};
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
 use tracing::Instrument;
@@ -47,6 +47,16 @@ pub fn json_response(json: Vec<u8>, request_id: &str) -> Response {
 pub fn failed(err: &BifrostError, request_id: &str) -> Response {
     if err.status() >= 500 {
         tracing::warn!(request_id, status = err.status(), provider = %err.extra_fields().provider, error = %err, "request failed");
+    } else if err.kind() == ErrorKind::InvalidRequest {
+        // A malformed request's message can quote the caller's body: log where, not what.
+        let param = err.detail().param.as_ref().and_then(|p| p.as_str());
+        tracing::info!(
+            request_id,
+            status = err.status(),
+            code = err.code(),
+            param,
+            "request rejected"
+        );
     } else {
         tracing::info!(request_id, status = err.status(), error = %err, "request rejected");
     }
