@@ -524,3 +524,37 @@ impl Plugin for OtelPlugin {
         self.flush().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_patterns_and_sensitive_names() {
+        assert!(header_matches("x-tenant", "x-tenant"));
+        assert!(header_matches("x-custom-*", "x-custom-a"));
+        assert!(header_matches("*", "anything"));
+        assert!(!header_matches("x-tenant", "x-tenant-2"));
+        assert!(is_sensitive("authorization"));
+        assert!(is_sensitive("x-api-key"));
+        assert!(is_sensitive("x-goog-api-key"));
+        assert!(is_sensitive("x-session-token"));
+        assert!(!is_sensitive("x-tenant"));
+    }
+
+    #[test]
+    fn clock_maps_instants_both_ways() {
+        let clock = Clock::now();
+        let later = clock.instant + Duration::from_millis(5);
+        assert_eq!(
+            clock.at(later).duration_since(clock.system).unwrap(),
+            Duration::from_millis(5)
+        );
+        if let Some(earlier) = clock.instant.checked_sub(Duration::from_millis(5)) {
+            assert_eq!(
+                clock.system.duration_since(clock.at(earlier)).unwrap(),
+                Duration::from_millis(5)
+            );
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //! overflow label set instead, which is astronomically rare and never mixes two series.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -19,6 +20,28 @@ pub trait Keyed {
     /// The label values, in the family's label order.
     fn label_values(&self) -> &[Box<str>];
 }
+
+/// The map's keys are already hashes: use them as they are.
+#[derive(Debug, Default)]
+pub struct PrehashedKey(u64);
+
+impl Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Map<V> = HashMap<u64, Arc<V>, BuildHasherDefault<PrehashedKey>>;
 
 /// What a lookup found.
 #[derive(Debug)]
@@ -34,7 +57,7 @@ pub enum Lookup<V> {
 /// An exact-match, copy-on-write map of label values to `V`, with an entry limit.
 #[derive(Debug)]
 pub struct KeyedMap<V> {
-    map: ArcSwap<HashMap<u64, Arc<V>>>,
+    map: ArcSwap<Map<V>>,
     limit: usize,
 }
 
@@ -60,7 +83,7 @@ impl<V: Keyed> KeyedMap<V> {
     /// An empty map holding at most `limit` entries (see [`KeyedMap::get_or_insert`]).
     pub fn new(limit: usize) -> Self {
         Self {
-            map: ArcSwap::from_pointee(HashMap::new()),
+            map: ArcSwap::from_pointee(Map::default()),
             limit,
         }
     }
@@ -99,7 +122,7 @@ impl<V: Keyed> KeyedMap<V> {
                 };
                 return Arc::clone(map);
             }
-            let mut next = HashMap::clone(map);
+            let mut next = Map::clone(map);
             next.insert(hash, fresh.clone());
             answer = Lookup::Found(fresh.clone());
             Arc::new(next)

@@ -28,7 +28,7 @@ const FALLBACK_INDEXES: [&str; 16] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
 ];
 
-/// The `method` label values, in the order of [`Metrics::active`].
+/// The `method` label values ([`RequestType::method_label`]), in the order of [`Metrics::active`].
 const METHODS: [&str; 7] = [
     "chat",
     "text",
@@ -102,6 +102,10 @@ impl Metrics {
     /// A store for these custom labels (already validated), keeping at most `value_limit`
     /// distinct values per caller-controlled label.
     pub fn new(custom: &[String], value_limit: usize) -> Self {
+        Self::with_series_limit(custom, value_limit, MAX_SERIES)
+    }
+
+    fn with_series_limit(custom: &[String], value_limit: usize, series_limit: usize) -> Self {
         let dim_headers = custom
             .iter()
             .filter_map(|label| {
@@ -120,8 +124,8 @@ impl Metrics {
             providers: ValueCap::new(value_limit),
             models: ValueCap::new(value_limit),
             paths: ValueCap::new(value_limit),
-            series: KeyedMap::new(MAX_SERIES),
-            http: KeyedMap::new(MAX_SERIES),
+            series: KeyedMap::new(series_limit),
+            http: KeyedMap::new(series_limit),
             key_up: KeyedMap::new(MAX_SERIES),
             rotations: KeyedMap::new(MAX_SERIES),
             active: std::array::from_fn(|_| OnceLock::new()),
@@ -224,8 +228,16 @@ impl Metrics {
 
     /// The in-flight gauge of a request type's method.
     pub fn active(&self, request_type: RequestType) -> Option<&IntGauge> {
-        let method = request_type.method_label();
-        let i = METHODS.iter().position(|m| *m == method)?;
+        let i = match request_type {
+            RequestType::ChatCompletion | RequestType::ChatCompletionStream => 0,
+            RequestType::TextCompletion | RequestType::TextCompletionStream => 1,
+            RequestType::Embedding => 2,
+            RequestType::Responses | RequestType::ResponsesStream => 3,
+            RequestType::Rerank => 4,
+            RequestType::CountTokens => 5,
+            RequestType::ListModels => 6,
+        };
+        let method = METHODS[i];
         self.active[i]
             .get_or_init(|| {
                 let names = ["method".to_owned()];
@@ -264,13 +276,18 @@ impl Metrics {
         }
     }
 
-    /// Sets a key's health gauge (1 up, 0 down).
-    pub fn key_up(&self, provider: &str, key_id: &str, key_name: &str, up: bool) {
+    /// A key's health gauge.
+    pub fn key_gauge(&self, provider: &str, key_id: &str, key_name: &str) -> Option<IntGauge> {
         let values = [provider, key_id, key_name];
         let child = Self::child(&self.key_up, &KEY_UP_LABELS, &values, |l| {
             families::gauge(families::KEY_UP, l)
         });
-        if let Some(g) = child.as_ref().and_then(|c| c.metric.as_ref()) {
+        child.and_then(|c| c.metric.clone())
+    }
+
+    /// Sets a key's health gauge (1 up, 0 down).
+    pub fn key_up(&self, provider: &str, key_id: &str, key_name: &str, up: bool) {
+        if let Some(g) = self.key_gauge(provider, key_id, key_name) {
             g.set(i64::from(up));
         }
     }
@@ -397,5 +414,91 @@ impl Collector for MetricsCollector {
 
     fn collect(&self) -> Vec<MetricFamily> {
         self.metrics.collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base<'a>(model: &'a str, fallback_index: usize) -> Base<'a> {
+        Base {
+            provider: "openai",
+            model,
+            method: "chat",
+            key_id: "k1",
+            key_name: "main",
+            fallback_index,
+        }
+    }
+
+    fn dim(v: &str) -> Vec<Arc<str>> {
+        vec![Arc::from(v)]
+    }
+
+    #[test]
+    fn label_sets_past_the_limit_go_to_the_overflow_set() {
+        let m = Metrics::with_series_limit(&["team".to_owned()], 100, 2);
+        let a = m.series(&base("m1", 0), &dim("x")).unwrap();
+        let again = m.series(&base("m1", 0), &dim("x")).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        let b = m.series(&base("m2", 0), &dim("y")).unwrap();
+        assert_eq!(&*b.values()[1], "m2");
+        let c = m.series(&base("m3", 0), &dim("z")).unwrap();
+        let values: Vec<&str> = c.values().iter().map(|v| &**v).collect();
+        assert_eq!(
+            values,
+            [
+                "openai", "other", "chat", "", "", "k1", "main", "0", "other"
+            ]
+        );
+        let d = m.series(&base("m4", 0), &dim("w")).unwrap();
+        assert!(
+            Arc::ptr_eq(&c, &d),
+            "one overflow set per configured combination"
+        );
+        let e = m.series(&base("m1", 99), &dim("x")).unwrap();
+        assert_eq!(&*e.values()[7], "other", "fallback indexes are bounded");
+    }
+
+    #[test]
+    fn dimension_headers_prefer_the_current_prefix_and_are_capped() {
+        let m = Metrics::new(&["team".to_owned(), "env".to_owned()], 1);
+        let mut h = HeaderMap::new();
+        h.insert("x-bf-dim-team", "search".parse().unwrap());
+        h.insert("x-bf-prom-team", "legacy".parse().unwrap());
+        h.insert("x-bf-prom-env", "prod".parse().unwrap());
+        let dims = m.dims(&h);
+        assert_eq!((&*dims[0], &*dims[1]), ("search", "prod"));
+        h.insert("x-bf-dim-team", "ads".parse().unwrap());
+        assert_eq!(&*m.dims(&h)[0], OTHER, "one value per label allowed");
+        assert_eq!(&*m.dims(&HeaderMap::new())[0], "");
+    }
+}
+
+#[cfg(test)]
+mod method_tests {
+    use super::*;
+
+    #[test]
+    fn active_gauges_use_the_method_label() {
+        let m = Metrics::new(&[], 10);
+        for rt in [
+            RequestType::ChatCompletion,
+            RequestType::ChatCompletionStream,
+            RequestType::TextCompletion,
+            RequestType::Embedding,
+            RequestType::Responses,
+            RequestType::Rerank,
+            RequestType::CountTokens,
+            RequestType::ListModels,
+        ] {
+            let g = m.active(rt).unwrap();
+            g.inc();
+            let family = g.collect();
+            let label = family[0].get_metric()[0].get_label()[0].value().to_owned();
+            assert_eq!(label, rt.method_label());
+            g.dec();
+        }
     }
 }

@@ -116,8 +116,14 @@ impl TelemetryPlugin {
         self.metrics.series(&base, dims)
     }
 
-    /// Key health and rotations from this target's attempts.
-    fn record_keys(&self, target: &Target, attempts: &[Attempt], served: Option<&Attempt>) {
+    /// Key health and rotations from this target's attempts; `series` is the target's label set.
+    fn record_keys(
+        &self,
+        target: &Target,
+        attempts: &[Attempt],
+        served: Option<&Attempt>,
+        series: Option<&Series>,
+    ) {
         for (i, a) in attempts.iter().enumerate() {
             if a.success {
                 continue;
@@ -139,9 +145,22 @@ impl TelemetryPlugin {
                     .key_up(&a.provider, &a.key_id, &a.key_name, false);
             }
         }
-        if let Some(s) = served {
-            self.metrics
-                .key_up(&s.provider, &s.key_id, &s.key_name, true);
+        let Some(s) = served else {
+            return;
+        };
+        let key_gauge = || self.metrics.key_gauge(&s.provider, &s.key_id, &s.key_name);
+        match series {
+            // The series is labelled with the serving key: its gauge is cached there.
+            Some(series) => {
+                if let Some(g) = series.key_up(key_gauge) {
+                    g.set(1);
+                }
+            }
+            None => {
+                if let Some(g) = key_gauge() {
+                    g.set(1);
+                }
+            }
         }
     }
 }
@@ -233,7 +252,7 @@ impl Plugin for TelemetryPlugin {
             (Some(s), None) => Some(s),
             _ => self.resolve(&target, served, fallback_index, &state.dims),
         };
-        self.record_keys(&target, attempts, served);
+        self.record_keys(&target, attempts, served, series.as_deref());
         let Some(series) = series else {
             return Ok(());
         };

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use prometheus::proto::MetricFamily;
-use prometheus::{Histogram, IntCounter};
+use prometheus::{Histogram, IntCounter, IntGauge};
 
 use crate::families::{self, LabelSet, Spec};
 use crate::keyed::Keyed;
@@ -34,6 +34,8 @@ pub struct Series {
     first_token: Slot<Histogram>,
     inter_token: Slot<Histogram>,
     errors: ArcSwap<Vec<ErrorChild>>,
+    /// The serving key's health gauge (shared with the store's key map, exported from there).
+    key_up: Slot<IntGauge>,
 }
 
 impl Keyed for Series {
@@ -79,6 +81,7 @@ impl Series {
             first_token: OnceLock::new(),
             inter_token: OnceLock::new(),
             errors: ArcSwap::from_pointee(Vec::new()),
+            key_up: OnceLock::new(),
         }
     }
 
@@ -199,6 +202,11 @@ impl Series {
         ) {
             h.observe(seconds);
         }
+    }
+
+    /// The serving key's health gauge, resolved once with `resolve`.
+    pub fn key_up(&self, resolve: impl FnOnce() -> Option<IntGauge>) -> Option<&IntGauge> {
+        self.key_up.get_or_init(resolve).as_ref()
     }
 
     /// Counts one failed request with its status code and normalized error type.
