@@ -318,6 +318,13 @@ mod tests {
     }
 
     #[test]
+    fn building_outside_a_runtime_is_an_error_not_a_panic() {
+        let (settings, _) = parse(&json!({"collector_url": "http://127.0.0.1:4318"})).unwrap();
+        let err = crate::exporter::tracer_provider(&settings).unwrap_err();
+        assert!(err.to_string().contains("tokio runtime"), "{err}");
+    }
+
+    #[test]
     fn full_traces_url_is_kept_and_errors_are_named() {
         let (s, _) = parse(&json!({"collector_url": "https://c.example/otlp/v1/traces"})).unwrap();
         assert_eq!(s.endpoint, "https://c.example/otlp/v1/traces");

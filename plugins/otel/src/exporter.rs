@@ -66,6 +66,11 @@ fn grpc_exporter(settings: &Settings) -> Result<SpanExporter, OtelError> {
 /// The tracer provider for `settings`. Must be called inside a tokio runtime: the batch
 /// processor runs as a task on it.
 pub fn tracer_provider(settings: &Settings) -> Result<SdkTracerProvider, OtelError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(OtelError::Exporter(
+            "the exporter must be built inside a tokio runtime".to_owned(),
+        ));
+    }
     let exporter = match settings.protocol {
         Protocol::Http => http_exporter(settings)?,
         Protocol::Grpc => grpc_exporter(settings)?,
