@@ -28,6 +28,12 @@
 //! request in `ctx.values`). `metrics` + `metrics-exporter-prometheus` was the alternative; it
 //! needs owned label strings per call (or the same handle cache), buffers raw histogram samples
 //! until a scrape or an upkeep task drains them, and brings more dependencies.
+//!
+//! `cargo bench -p bifrost-plugin-telemetry` measures a request's pre-hook, post-hook and overhead
+//! observation: 1.4 to 2.0 us more than the same loop without the plugin, on a 2-core machine
+//! shared with other builds (load average 5 to 7), about half of it hashing and comparing label
+//! values and allocating the per-request state. Rendering `/metrics` with a few dozen series takes
+//! about 150 us.
 
 pub mod cap;
 pub mod classify;
