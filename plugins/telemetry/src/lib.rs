@@ -25,15 +25,16 @@
 //! kept in an exact-match, lock-free, copy-on-write map ([`keyed`]); a request resolves its label
 //! set with one hash of borrowed strings and then updates plain atomics: no lock and no
 //! allocation per request once a label set exists, except one small state record per request in
-//! `ctx.values` and, when custom labels are configured, the list of their values. `metrics` + `metrics-exporter-prometheus` was the alternative; it
-//! needs owned label strings per call (or the same handle cache), buffers raw histogram samples
-//! until a scrape or an upkeep task drains them, and brings more dependencies.
+//! `ctx.values` and, when custom labels are configured, the list of their values.
+//! `metrics` + `metrics-exporter-prometheus` was the alternative; it needs owned label strings
+//! per call (or the same handle cache), buffers raw histogram samples until a scrape or an upkeep
+//! task drains them, and brings more dependencies.
 //!
 //! `cargo bench -p bifrost-plugin-telemetry` measures a request's pre-hook, post-hook and overhead
 //! observation: 1.4 to 2.0 us more than the same loop without the plugin, on a 2-core machine
-//! shared with other builds (load average 5 to 7); the profile shows it goes to hashing and
-//! comparing label values, reading the clock and allocating the per-request state. Rendering `/metrics` with a few dozen series takes
-//! about 150 us.
+//! shared with other builds (load average 5 to 7); the profile shows the time going to hashing
+//! and comparing label values, reading the clock and allocating the per-request state.
+//! Rendering `/metrics` with a few dozen series takes about 150 us.
 
 pub mod cap;
 pub mod classify;
