@@ -28,7 +28,7 @@ pub use self::snapshot::{BuildNotice, ProviderFactory, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
 use crate::config::EngineConfig;
-use crate::context::RequestContext;
+use crate::context::{HookPhase, RequestContext};
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{Outcome, Plugin, PreHookOutcome, ShortCircuit};
 use crate::provider::ChunkStream;
@@ -372,7 +372,9 @@ impl Bifrost {
                 Err(e) if provider.is_some() => {
                     return Err(e.with_context(name, "", RequestType::ListModels));
                 }
-                Err(e) => tracing::warn!(provider = %name, error = %e, "listing models failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, provider = %name, error = %e, "listing models failed")
+                }
             }
         }
         merged.extra_fields = Some(ExtraFields {
@@ -432,7 +434,7 @@ impl Bifrost {
         }
         for (i, target) in fallbacks.iter().enumerate() {
             if snapshot.provider(&target.provider).is_none() {
-                tracing::warn!(fallback = %target, "skipping fallback: provider not configured");
+                tracing::warn!(request_id = %ctx.request_id, fallback = %target, "skipping fallback: provider not configured");
                 continue;
             }
             let Some(base) = original.as_ref() else { break };
@@ -470,13 +472,18 @@ impl Bifrost {
         let mut short = None;
         for p in plugins.iter() {
             ran += 1;
-            match p.pre_hook(ctx, &mut req).await {
+            let clock = ctx.hook_clock();
+            let outcome = p.pre_hook(ctx, &mut req).await;
+            ctx.record_hook(p.name(), HookPhase::Pre, clock);
+            match outcome {
                 Ok(PreHookOutcome::Continue) => {}
                 Ok(PreHookOutcome::ShortCircuit(s)) => {
                     short = Some(s);
                     break;
                 }
-                Err(e) => tracing::warn!(plugin = p.name(), error = %e, "plugin pre-hook failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin pre-hook failed")
+                }
             }
         }
         let provider_name = req.provider.clone();
@@ -634,8 +641,11 @@ async fn run_post_hooks(
     outcome: &mut Outcome,
 ) {
     for p in plugins.iter().rev() {
-        if let Err(e) = p.post_hook(ctx, outcome).await {
-            tracing::warn!(plugin = p.name(), error = %e, "plugin post-hook failed");
+        let clock = ctx.hook_clock();
+        let result = p.post_hook(ctx, outcome).await;
+        ctx.record_hook(p.name(), HookPhase::Post, clock);
+        if let Err(e) = result {
+            tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin post-hook failed");
         }
     }
 }

@@ -38,6 +38,15 @@ impl StreamChunk {
         }
     }
 
+    /// The model and response id the chunk names, when it names them.
+    pub fn model_and_id(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Chat(c) => Some((&c.model, &c.id)),
+            Self::Text(c) => Some((&c.model, &c.id)),
+            Self::RawHead(_) | Self::Raw(_) => None,
+        }
+    }
+
     /// Sets Bifrost's metadata on the chunk.
     pub fn set_extra_fields(&mut self, fields: ExtraFields) {
         match self {
