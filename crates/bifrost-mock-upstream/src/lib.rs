@@ -12,6 +12,8 @@
 //!   `stop`, `max_tokens`, `response_format`),
 //! * `POST /v1/completions` (legacy),
 //! * `POST /v1/embeddings` (float and base64),
+//! * `POST /v1/responses` (OpenAI's Responses API: non-stream and typed event stream, function
+//!   calls, reasoning, `text.format`, `max_output_tokens`),
 //! * `GET /v1/models`, `GET /v1/models/{id}`.
 //!
 //! Unknown paths get OpenAI's `404 Invalid URL` error. Responses are
@@ -53,6 +55,7 @@ mod embeddings;
 mod error;
 mod faults;
 mod models;
+mod responses;
 mod server;
 mod sse;
 mod text;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
     EmbeddingResponse, ExtraFields, ListModelsResponse, RerankRequest, RerankResponse,
-    TextCompletionRequest, TextCompletionResponse, Usage,
+    ResponsesRequest, ResponsesResponse, TextCompletionRequest, TextCompletionResponse, Usage,
 };
 
 /// Bifrost's request type names, as they appear in logs, metrics and `allowed_requests`.
@@ -112,6 +112,8 @@ pub enum RequestBody {
     CountTokens(CountTokensRequest),
     /// Reranking.
     Rerank(RerankRequest),
+    /// OpenAI Responses API.
+    Responses(ResponsesRequest),
 }
 
 impl RequestBody {
@@ -126,6 +128,8 @@ impl RequestBody {
             Self::ListModels(_) => RequestType::ListModels,
             Self::CountTokens(_) => RequestType::CountTokens,
             Self::Rerank(_) => RequestType::Rerank,
+            Self::Responses(r) if r.is_stream() => RequestType::ResponsesStream,
+            Self::Responses(_) => RequestType::Responses,
         }
     }
 
@@ -137,6 +141,7 @@ impl RequestBody {
             Self::Embedding(r) => &r.model,
             Self::CountTokens(r) => &r.model,
             Self::Rerank(r) => &r.model,
+            Self::Responses(r) => &r.model,
             Self::ListModels(_) => "",
         }
     }
@@ -149,6 +154,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.model,
             Self::CountTokens(r) => &mut r.model,
             Self::Rerank(r) => &mut r.model,
+            Self::Responses(r) => &mut r.model,
             Self::ListModels(_) => return,
         };
         if slot != model {
@@ -165,6 +171,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.fallbacks,
             Self::CountTokens(r) => &mut r.fallbacks,
             Self::Rerank(r) => &mut r.fallbacks,
+            Self::Responses(r) => &mut r.fallbacks,
             Self::ListModels(_) => return Vec::new(),
         };
         slot.take().unwrap_or_default()
@@ -194,7 +201,9 @@ impl Request {
     pub fn is_stream(&self) -> bool {
         matches!(
             self.request_type(),
-            RequestType::ChatCompletionStream | RequestType::TextCompletionStream
+            RequestType::ChatCompletionStream
+                | RequestType::TextCompletionStream
+                | RequestType::ResponsesStream
         )
     }
 }
@@ -229,6 +238,8 @@ pub enum Response {
     CountTokens(CountTokensResponse),
     /// Reranking.
     Rerank(RerankResponse),
+    /// OpenAI Responses API.
+    Responses(ResponsesResponse),
 }
 
 impl Response {
@@ -239,6 +250,7 @@ impl Response {
             Self::TextCompletion(r) => r.usage.as_ref(),
             Self::Embedding(r) => r.usage.as_ref(),
             Self::Rerank(r) => r.usage.as_ref(),
+            Self::Responses(r) => r.unified_usage(),
             Self::ListModels(_) | Self::CountTokens(_) => None,
         }
     }
@@ -252,6 +264,7 @@ impl Response {
             Self::ListModels(r) => &mut r.extra_fields,
             Self::CountTokens(r) => &mut r.extra_fields,
             Self::Rerank(r) => &mut r.extra_fields,
+            Self::Responses(r) => &mut r.extra_fields,
         }
     }
 
@@ -264,14 +277,17 @@ impl Response {
             Self::ListModels(r) => serde_json::to_vec(r),
             Self::CountTokens(r) => serde_json::to_vec(r),
             Self::Rerank(r) => serde_json::to_vec(r),
+            Self::Responses(r) => serde_json::to_vec(r),
         }
     }
 
-    /// The first finish reason, for chat and text completions.
+    /// The first finish reason, for chat and text completions; the status (`completed`,
+    /// `incomplete`, `failed`) for Responses API responses.
     pub fn finish_reason(&self) -> Option<&str> {
         match self {
             Self::Chat(r) => r.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::TextCompletion(r) => r.choices.iter().find_map(|c| c.finish_reason.as_deref()),
+            Self::Responses(r) => r.status.as_deref(),
             _ => None,
         }
     }

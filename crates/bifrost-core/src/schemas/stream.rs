@@ -1,8 +1,12 @@
-//! Streamed chunks (OpenAI `chat.completion.chunk` and streamed text completions).
+//! Streamed chunks (OpenAI `chat.completion.chunk`, streamed text completions, Responses API
+//! events).
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFields, ExtraMap, ReasoningDetail, Role, TextCompletionResponse, Usage};
+use super::{
+    ExtraFields, ExtraMap, ReasoningDetail, ResponsesStreamEvent, Role, TextCompletionResponse,
+    Usage,
+};
 
 /// One streamed chunk of any request type.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +15,8 @@ pub enum StreamChunk {
     Chat(ChatStreamChunk),
     /// A streamed text completion chunk.
     Text(TextCompletionResponse),
+    /// A Responses API stream event.
+    Responses(ResponsesStreamEvent),
 }
 
 impl StreamChunk {
@@ -19,14 +25,26 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.usage.as_ref(),
             Self::Text(c) => c.usage.as_ref(),
+            Self::Responses(e) => e.usage(),
         }
     }
 
-    /// The first finish reason carried by this chunk, if any.
+    /// The first finish reason carried by this chunk, if any (for Responses API events: the
+    /// status of the terminal event).
     pub fn finish_reason(&self) -> Option<&str> {
         match self {
             Self::Chat(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::Text(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
+            Self::Responses(e) => e.terminal_status(),
+        }
+    }
+
+    /// The SSE `event:` name the chunk is sent with, for formats that name their events
+    /// (Responses API); `None` for `data:`-only formats.
+    pub fn event_name(&self) -> Option<&str> {
+        match self {
+            Self::Chat(_) | Self::Text(_) => None,
+            Self::Responses(e) => Some(e.event_type()),
         }
     }
 
@@ -35,6 +53,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.extra_fields = Some(fields),
             Self::Text(c) => c.extra_fields = Some(fields),
+            Self::Responses(e) => e.set_extra_fields(fields),
         }
     }
 
@@ -43,6 +62,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => serde_json::to_vec(c),
             Self::Text(c) => serde_json::to_vec(c),
+            Self::Responses(e) => serde_json::to_vec(e),
         }
     }
 }
