@@ -150,7 +150,8 @@ impl ResponsesRequest {
             _ if contains_ci(last_user, "weather") => first,
             _ => return None,
         };
-        let parallel = contains_ci(last_user, "parallel") && self.parallel_tool_calls != Some(false);
+        let parallel =
+            contains_ci(last_user, "parallel") && self.parallel_tool_calls != Some(false);
         Some((name.to_owned(), if parallel { 2 } else { 1 }))
     }
 
@@ -248,7 +249,11 @@ impl Endpoint for ResponsesRequest {
 
     fn generate(&self, id: u64, created: u64) -> Result<Output, Rejection> {
         let Some(model) = self.model.as_deref() else {
-            return Err(bad_request("you must provide a model parameter", None, None));
+            return Err(bad_request(
+                "you must provide a model parameter",
+                None,
+                None,
+            ));
         };
         let input = match &self.input {
             None | Some(Value::Null) => return Err(missing_param("input")),
@@ -269,7 +274,10 @@ impl Endpoint for ResponsesRequest {
             model,
         };
         let out = if self.stream == Some(true) {
-            Output::Stream(ctx.stream(&answer).map_err(crate::server::serialize_error)?)
+            Output::Stream(
+                ctx.stream(&answer)
+                    .map_err(crate::server::serialize_error)?,
+            )
         } else {
             let body = ctx.response(&answer, ctx.output(&answer), true);
             Output::Json(serde_json::to_vec(&body).map_err(crate::server::serialize_error)?)
@@ -313,7 +321,9 @@ impl Ctx<'_> {
 
     fn message_item(&self, text: Option<&str>, status: &str) -> Value {
         let content = match text {
-            Some(t) => json!([{"type": "output_text", "text": t, "annotations": [], "logprobs": []}]),
+            Some(t) => {
+                json!([{"type": "output_text", "text": t, "annotations": [], "logprobs": []}])
+            }
             None => json!([]),
         };
         json!({"type": "message", "id": self.message_id(), "status": status, "role": "assistant", "content": content})
@@ -338,7 +348,14 @@ impl Ctx<'_> {
         }
         match &a.reply {
             Reply::Text { text, incomplete } => {
-                out.push(self.message_item(Some(text), if *incomplete { "incomplete" } else { "completed" }));
+                out.push(self.message_item(
+                    Some(text),
+                    if *incomplete {
+                        "incomplete"
+                    } else {
+                        "completed"
+                    },
+                ));
             }
             Reply::Calls { name, calls } => {
                 out.extend((0..*calls).map(|i| Self::call_item(name, i, true)));
@@ -359,7 +376,13 @@ impl Ctx<'_> {
 
     /// The response object; `done` false gives the in-progress form (no output, no usage).
     fn response(&self, a: &Answer, output: Vec<Value>, done: bool) -> Value {
-        let incomplete = matches!(a.reply, Reply::Text { incomplete: true, .. });
+        let incomplete = matches!(
+            a.reply,
+            Reply::Text {
+                incomplete: true,
+                ..
+            }
+        );
         let status = match (done, incomplete) {
             (false, _) => "in_progress",
             (true, true) => "incomplete",
@@ -407,51 +430,111 @@ impl Ctx<'_> {
         let mut index = 0;
         if let Some(r) = &a.reasoning {
             let item_id = self.reasoning_id();
-            w.push("response.output_item.added", json!({"output_index": index, "item": self.reasoning_item(r, false)}))?;
+            w.push(
+                "response.output_item.added",
+                json!({"output_index": index, "item": self.reasoning_item(r, false)}),
+            )?;
             if let Some(summary) = &r.summary {
                 let at = json!({"item_id": item_id, "output_index": index, "summary_index": 0});
-                w.push_at("response.reasoning_summary_part.added", &at, json!({"part": {"type": "summary_text", "text": ""}}))?;
+                w.push_at(
+                    "response.reasoning_summary_part.added",
+                    &at,
+                    json!({"part": {"type": "summary_text", "text": ""}}),
+                )?;
                 for piece in word_pieces(summary) {
-                    w.push_at("response.reasoning_summary_text.delta", &at, json!({"delta": piece}))?;
+                    w.push_at(
+                        "response.reasoning_summary_text.delta",
+                        &at,
+                        json!({"delta": piece}),
+                    )?;
                 }
-                w.push_at("response.reasoning_summary_text.done", &at, json!({"text": summary}))?;
-                w.push_at("response.reasoning_summary_part.done", &at, json!({"part": {"type": "summary_text", "text": summary}}))?;
+                w.push_at(
+                    "response.reasoning_summary_text.done",
+                    &at,
+                    json!({"text": summary}),
+                )?;
+                w.push_at(
+                    "response.reasoning_summary_part.done",
+                    &at,
+                    json!({"part": {"type": "summary_text", "text": summary}}),
+                )?;
             }
-            w.push("response.output_item.done", json!({"output_index": index, "item": self.reasoning_item(r, true)}))?;
+            w.push(
+                "response.output_item.done",
+                json!({"output_index": index, "item": self.reasoning_item(r, true)}),
+            )?;
             index += 1;
         }
         match &a.reply {
             Reply::Text { text, incomplete } => {
                 let at = json!({"item_id": self.message_id(), "output_index": index, "content_index": 0});
-                w.push("response.output_item.added", json!({"output_index": index, "item": self.message_item(None, "in_progress")}))?;
+                w.push(
+                    "response.output_item.added",
+                    json!({"output_index": index, "item": self.message_item(None, "in_progress")}),
+                )?;
                 w.push_at("response.content_part.added", &at, json!({"part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []}}))?;
                 w.w.mark_content_end();
                 for piece in word_pieces(text) {
-                    w.push_at("response.output_text.delta", &at, json!({"delta": piece, "logprobs": []}))?;
+                    w.push_at(
+                        "response.output_text.delta",
+                        &at,
+                        json!({"delta": piece, "logprobs": []}),
+                    )?;
                 }
-                w.push_at("response.output_text.done", &at, json!({"text": text, "logprobs": []}))?;
+                w.push_at(
+                    "response.output_text.done",
+                    &at,
+                    json!({"text": text, "logprobs": []}),
+                )?;
                 w.push_at("response.content_part.done", &at, json!({"part": {"type": "output_text", "text": text, "annotations": [], "logprobs": []}}))?;
-                let status = if *incomplete { "incomplete" } else { "completed" };
-                w.push("response.output_item.done", json!({"output_index": index, "item": self.message_item(Some(text), status)}))?;
+                let status = if *incomplete {
+                    "incomplete"
+                } else {
+                    "completed"
+                };
+                w.push(
+                    "response.output_item.done",
+                    json!({"output_index": index, "item": self.message_item(Some(text), status)}),
+                )?;
             }
             Reply::Calls { name, calls } => {
-                for i in 0..*calls {
+                for (i, args) in CALL_ARGS.iter().enumerate().take(*calls) {
                     let at = json!({"item_id": format!("fc_mock_{i}"), "output_index": index});
-                    w.push("response.output_item.added", json!({"output_index": index, "item": Self::call_item(name, i, false)}))?;
+                    w.push(
+                        "response.output_item.added",
+                        json!({"output_index": index, "item": Self::call_item(name, i, false)}),
+                    )?;
                     if i == 0 {
                         w.w.mark_content_end();
                     }
-                    for piece in split_even(CALL_ARGS[i], 3) {
-                        w.push_at("response.function_call_arguments.delta", &at, json!({"delta": piece}))?;
+                    for piece in split_even(args, 3) {
+                        w.push_at(
+                            "response.function_call_arguments.delta",
+                            &at,
+                            json!({"delta": piece}),
+                        )?;
                     }
-                    w.push_at("response.function_call_arguments.done", &at, json!({"arguments": CALL_ARGS[i], "name": name}))?;
-                    w.push("response.output_item.done", json!({"output_index": index, "item": Self::call_item(name, i, true)}))?;
+                    w.push_at(
+                        "response.function_call_arguments.done",
+                        &at,
+                        json!({"arguments": args, "name": name}),
+                    )?;
+                    w.push(
+                        "response.output_item.done",
+                        json!({"output_index": index, "item": Self::call_item(name, i, true)}),
+                    )?;
                     index += 1;
                 }
             }
         }
         let done = self.response(a, self.output(a), true);
-        let terminal = if matches!(a.reply, Reply::Text { incomplete: true, .. }) {
+        let terminal = if matches!(
+            a.reply,
+            Reply::Text {
+                incomplete: true,
+                ..
+            }
+        ) {
             "response.incomplete"
         } else {
             "response.completed"
@@ -521,7 +604,8 @@ mod tests {
                 let s = std::str::from_utf8(e).unwrap();
                 let (head, data) = s.split_once('\n').unwrap();
                 let name = head.strip_prefix("event: ").unwrap().to_owned();
-                let data: Value = serde_json::from_str(data.strip_prefix("data: ").unwrap().trim()).unwrap();
+                let data: Value =
+                    serde_json::from_str(data.strip_prefix("data: ").unwrap().trim()).unwrap();
                 assert_eq!(data["type"], name.as_str());
                 (name, data)
             })
@@ -530,7 +614,9 @@ mod tests {
 
     #[test]
     fn echo_usage_and_shape() {
-        let v = json_out(&req(json!({"model": "gpt-4.1", "instructions": "be terse", "input": "hello there"})));
+        let v = json_out(&req(
+            json!({"model": "gpt-4.1", "instructions": "be terse", "input": "hello there"}),
+        ));
         assert_eq!(v["id"], "resp_mock_7");
         assert_eq!(v["status"], "completed");
         assert_eq!(v["output"][0]["content"][0]["text"], "Echo: hello there");
@@ -555,7 +641,10 @@ mod tests {
                 assert_eq!(data["sequence_number"], i);
             }
             let (last, data) = ev.last().unwrap();
-            assert_eq!(last, &format!("response.{}", whole["status"].as_str().unwrap()));
+            assert_eq!(
+                last,
+                &format!("response.{}", whole["status"].as_str().unwrap())
+            );
             assert_eq!(data["response"]["output"], whole["output"]);
             assert_eq!(data["response"]["usage"], whole["usage"]);
         }
@@ -569,14 +658,23 @@ mod tests {
             {"type": "function_call_output", "call_id": "call_mock_0", "output": "sunny"}
         ], "tools": [{"type": "function", "name": "get_weather"}]})));
         assert_eq!(v["output"][0]["content"][0]["text"], "Tool said: sunny");
-        let v = json_out(&req(json!({"model": "m", "input": "x", "text": {"format": {"type": "json_object"}}})));
-        assert_eq!(v["output"][0]["content"][0]["text"], r#"{"answer":"Echo: x"}"#);
+        let v = json_out(&req(
+            json!({"model": "m", "input": "x", "text": {"format": {"type": "json_object"}}}),
+        ));
+        assert_eq!(
+            v["output"][0]["content"][0]["text"],
+            r#"{"answer":"Echo: x"}"#
+        );
     }
 
     #[test]
     fn invalid_requests() {
-        for body in [json!({"model": "m"}), json!({"input": "x"}), json!({"model": "m", "input": 3}),
-                     json!({"model": "m", "input": "x", "tools": [{"type": "function"}]})] {
+        for body in [
+            json!({"model": "m"}),
+            json!({"input": "x"}),
+            json!({"model": "m", "input": 3}),
+            json!({"model": "m", "input": "x", "tools": [{"type": "function"}]}),
+        ] {
             let status = req(body).generate(1, 1).err().map(|r| r.status().as_u16());
             assert_eq!(status, Some(400));
         }

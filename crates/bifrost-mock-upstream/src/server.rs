@@ -17,9 +17,9 @@ use serde::de::DeserializeOwned;
 use crate::chat::ChatRequest;
 use crate::completions::CompletionRequest;
 use crate::embeddings::EmbeddingRequest;
-use crate::responses::ResponsesRequest;
 use crate::error::{ErrorObject, Rejection, error_response, internal, invalid_json, invalid_url};
 use crate::faults::{self, Fault, StreamMode};
+use crate::responses::ResponsesRequest;
 use crate::sse::{SseEvents, stream_response};
 use crate::{MockConfig, RecordedRequest, auth, models};
 

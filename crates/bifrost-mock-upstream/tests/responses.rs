@@ -15,7 +15,8 @@ fn named_events(body: &str) -> Vec<Value> {
         .map(|e| {
             let (head, data) = e.split_once('\n').expect("two lines");
             let name = head.strip_prefix("event: ").expect("event line");
-            let v: Value = serde_json::from_str(data.strip_prefix("data: ").expect("data line")).unwrap();
+            let v: Value =
+                serde_json::from_str(data.strip_prefix("data: ").expect("data line")).unwrap();
             assert_eq!(v["type"], name);
             v
         })
@@ -28,7 +29,10 @@ async fn non_stream_and_stream_agree() {
     let body = json!({"model": "gpt-4.1", "input": "Hello mock world"});
     let whole = h.post_json("/v1/responses", body.clone(), 200).await;
     assert_eq!(whole["object"], "response");
-    assert_eq!(whole["output"][0]["content"][0]["text"], "Echo: Hello mock world");
+    assert_eq!(
+        whole["output"][0]["content"][0]["text"],
+        "Echo: Hello mock world"
+    );
     let mut streamed = body;
     streamed["stream"] = json!(true);
     let resp = h.post("/v1/responses", streamed).await;
@@ -63,7 +67,10 @@ async fn non_stream_and_stream_agree() {
 async fn stream_error_fault_sends_an_error_event() {
     let h = start().await;
     let resp = h
-        .post("/v1/responses", json!({"model": "stream-error", "input": "a b c d", "stream": true}))
+        .post(
+            "/v1/responses",
+            json!({"model": "stream-error", "input": "a b c d", "stream": true}),
+        )
         .await;
     assert_eq!(resp.status(), 200);
     let events = named_events(&resp.text().await.unwrap());
@@ -77,7 +84,10 @@ async fn stream_error_fault_sends_an_error_event() {
 async fn truncated_stream_breaks_before_the_terminal_event() {
     let h = start().await;
     let resp = h
-        .post("/v1/responses", json!({"model": "truncated", "input": "a b c d", "stream": true}))
+        .post(
+            "/v1/responses",
+            json!({"model": "truncated", "input": "a b c d", "stream": true}),
+        )
         .await;
     let (body, failed) = read_until_error(resp).await;
     assert!(failed);
@@ -91,6 +101,11 @@ async fn missing_input_is_openais_error() {
     let err = error_of(h.post("/v1/responses", json!({"model": "m"})).await, 400).await;
     assert_eq!(err["param"], "input");
     assert_eq!(err["code"], "missing_required_parameter");
-    let err = error_of(h.post("/responses", json!({"model": "error-503", "input": "x"})).await, 503).await;
+    let err = error_of(
+        h.post("/responses", json!({"model": "error-503", "input": "x"}))
+            .await,
+        503,
+    )
+    .await;
     assert_eq!(err["type"], "server_error");
 }

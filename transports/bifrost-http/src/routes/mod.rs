@@ -83,14 +83,22 @@ fn cors(state: &AppState) -> CorsLayer {
         .expose_headers([HeaderName::from_static("x-request-id")])
 }
 
+/// The Responses API routes: `/v1/responses` and its OpenAI drop-in path.
+fn responses_routes(router: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
+    router
+        .route("/v1/responses", post(inference::responses))
+        .route("/openai/v1/responses", post(inference::responses))
+}
+
 /// Builds the gateway's router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors(&state);
-    Router::new()
+    let router = Router::new()
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
-        .route("/v1/models", get(inference::list_models))
+        .route("/v1/models", get(inference::list_models));
+    responses_routes(router)
         .route("/health", get(health::health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -303,7 +303,10 @@ mod tests {
         let mut with_fallbacks = body.clone();
         with_fallbacks["fallbacks"] = serde_json::json!(["groq/llama"]);
         let req: ResponsesRequest = serde_json::from_value(with_fallbacks).unwrap();
-        assert_eq!(req.fallbacks.as_deref(), Some(&["groq/llama".to_owned()][..]));
+        assert_eq!(
+            req.fallbacks.as_deref(),
+            Some(&["groq/llama".to_owned()][..])
+        );
         assert!(req.is_stream());
         assert!(req.includes("reasoning.encrypted_content"));
         assert_eq!(req.extra.get("prompt_cache_key").unwrap(), "pk");
@@ -316,10 +319,9 @@ mod tests {
 
     #[test]
     fn input_string_and_tool_choice_mode() {
-        let req: ResponsesRequest = serde_json::from_str(
-            r#"{"model":"m","input":"hello","tool_choice":"required"}"#,
-        )
-        .unwrap();
+        let req: ResponsesRequest =
+            serde_json::from_str(r#"{"model":"m","input":"hello","tool_choice":"required"}"#)
+                .unwrap();
         assert_eq!(req.input, Some(ResponsesInput::Text("hello".into())));
         assert_eq!(
             req.tool_choice,

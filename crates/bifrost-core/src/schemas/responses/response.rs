@@ -3,9 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ResponsesItem;
-use crate::schemas::{
-    CompletionTokensDetails, ExtraFields, ExtraMap, PromptTokensDetails, Usage,
-};
+use crate::schemas::{CompletionTokensDetails, ExtraFields, ExtraMap, PromptTokensDetails, Usage};
 
 /// A response (`object: "response"`), complete or as carried by lifecycle stream events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -173,9 +171,7 @@ impl<'de> Deserialize<'de> for ResponsesUsage {
         Ok(Self(Usage {
             prompt_tokens: u.input_tokens,
             completion_tokens: u.output_tokens,
-            total_tokens: u
-                .total_tokens
-                .unwrap_or(u.input_tokens + u.output_tokens),
+            total_tokens: u.total_tokens.unwrap_or(u.input_tokens + u.output_tokens),
             prompt_tokens_details: u.input_tokens_details,
             completion_tokens_details: u.output_tokens_details,
             extra: u.extra,

@@ -94,9 +94,8 @@ macro_rules! with_payload {
             | ResponsesStreamEvent::Completed($p)
             | ResponsesStreamEvent::Incomplete($p)
             | ResponsesStreamEvent::Failed($p) => $body,
-            ResponsesStreamEvent::OutputItemAdded($p) | ResponsesStreamEvent::OutputItemDone($p) => {
-                $body
-            }
+            ResponsesStreamEvent::OutputItemAdded($p)
+            | ResponsesStreamEvent::OutputItemDone($p) => $body,
             ResponsesStreamEvent::ContentPartAdded($p)
             | ResponsesStreamEvent::ContentPartDone($p) => $body,
             ResponsesStreamEvent::OutputTextDelta($p) | ResponsesStreamEvent::RefusalDelta($p) => {
@@ -533,7 +532,11 @@ mod tests {
             let event = parse(json);
             let original: serde_json::Value = serde_json::from_str(json).unwrap();
             assert_eq!(event.event_type(), original["type"], "{json}");
-            assert_eq!(event.sequence_number(), original["sequence_number"], "{json}");
+            assert_eq!(
+                event.sequence_number(),
+                original["sequence_number"],
+                "{json}"
+            );
             assert_eq!(serde_json::to_value(&event).unwrap(), original, "event {i}");
         }
     }
@@ -554,7 +557,8 @@ mod tests {
 
     #[test]
     fn sequence_and_extra_fields_can_be_set_on_any_event() {
-        let mut unknown = parse(r#"{"type":"response.audio.delta","sequence_number":1,"delta":"AAAA"}"#);
+        let mut unknown =
+            parse(r#"{"type":"response.audio.delta","sequence_number":1,"delta":"AAAA"}"#);
         unknown.set_sequence_number(7);
         unknown.set_extra_fields(ExtraFields {
             provider: "openai".into(),

@@ -131,15 +131,17 @@ impl EventBuilder {
         let first = r.summary.is_none();
         r.summary.get_or_insert_with(String::new).push_str(text);
         if first {
-            self.push(ResponsesStreamEvent::ReasoningSummaryPartAdded(SummaryPartEvent {
-                sequence_number: 0,
-                item_id: item_id.clone(),
-                output_index,
-                summary_index: 0,
-                part: ResponsesContentPart::summary_text(""),
-                extra_fields: None,
-                extra: ExtraMap::new(),
-            }));
+            self.push(ResponsesStreamEvent::ReasoningSummaryPartAdded(
+                SummaryPartEvent {
+                    sequence_number: 0,
+                    item_id: item_id.clone(),
+                    output_index,
+                    summary_index: 0,
+                    part: ResponsesContentPart::summary_text(""),
+                    extra_fields: None,
+                    extra: ExtraMap::new(),
+                },
+            ));
         }
         self.push(ResponsesStreamEvent::ReasoningSummaryTextDelta(
             SummaryTextDeltaEvent {
@@ -160,9 +162,11 @@ impl EventBuilder {
         let Some(r) = self.reasoning.as_mut() else {
             return;
         };
-        let slot = detail
-            .index
-            .and_then(|i| r.details.iter_mut().find(|d| d.index == Some(i) && d.kind == detail.kind));
+        let slot = detail.index.and_then(|i| {
+            r.details
+                .iter_mut()
+                .find(|d| d.index == Some(i) && d.kind == detail.kind)
+        });
         match slot {
             Some(d) => {
                 append(&mut d.text, detail.text.as_deref());
@@ -190,7 +194,8 @@ impl EventBuilder {
     pub fn annotations(&mut self, annotations: &[serde_json::Value]) {
         self.open_message();
         if let Some(m) = self.message.as_mut() {
-            m.annotations.extend(annotations.iter().map(flat_annotation));
+            m.annotations
+                .extend(annotations.iter().map(flat_annotation));
         }
     }
 
@@ -198,7 +203,10 @@ impl EventBuilder {
     /// fragment of a call opens it, later ones add to its name and arguments.
     pub fn call_delta(&mut self, key: u32, call_id: Option<&str>, name: Option<&str>, args: &str) {
         if self.done_calls.contains(&key) {
-            tracing::warn!(index = key, "a tool call fragment arrived after its call ended; dropped");
+            tracing::warn!(
+                index = key,
+                "a tool call fragment arrived after its call ended; dropped"
+            );
             return;
         }
         if self.call.as_ref().is_none_or(|c| c.key != key) {
@@ -233,10 +241,10 @@ impl EventBuilder {
                 name,
                 arguments: String::new(),
             });
-        } else if let (Some(c), Some(n)) = (self.call.as_mut(), name) {
-            if c.name.is_empty() {
-                n.clone_into(&mut c.name);
-            }
+        } else if let (Some(c), Some(n)) = (self.call.as_mut(), name)
+            && c.name.is_empty()
+        {
+            n.clone_into(&mut c.name);
         }
         if args.is_empty() {
             return;
@@ -261,8 +269,16 @@ impl EventBuilder {
     /// Closes every open item (`item_status` for the one being written when output stopped)
     /// and emits the terminal event: `response.completed`, or `response.incomplete` when
     /// `incomplete_reason` is set. Returns the final response.
-    pub fn finish(&mut self, incomplete_reason: Option<&str>, usage: Option<Usage>) -> ResponsesResponse {
-        let item_status = if incomplete_reason.is_some() { "incomplete" } else { "completed" };
+    pub fn finish(
+        &mut self,
+        incomplete_reason: Option<&str>,
+        usage: Option<Usage>,
+    ) -> ResponsesResponse {
+        let item_status = if incomplete_reason.is_some() {
+            "incomplete"
+        } else {
+            "completed"
+        };
         self.close_reasoning();
         self.close_message(item_status);
         self.close_call(item_status);
@@ -324,24 +340,28 @@ impl EventBuilder {
         let mut summary = Vec::new();
         if let Some(text) = r.summary {
             summary.push(ResponsesContentPart::summary_text(text.clone()));
-            self.push(ResponsesStreamEvent::ReasoningSummaryTextDone(SummaryTextDoneEvent {
-                sequence_number: 0,
-                item_id: r.id.clone(),
-                output_index: r.output_index,
-                summary_index: 0,
-                text: text.clone(),
-                extra_fields: None,
-                extra: ExtraMap::new(),
-            }));
-            self.push(ResponsesStreamEvent::ReasoningSummaryPartDone(SummaryPartEvent {
-                sequence_number: 0,
-                item_id: r.id.clone(),
-                output_index: r.output_index,
-                summary_index: 0,
-                part: ResponsesContentPart::summary_text(text),
-                extra_fields: None,
-                extra: ExtraMap::new(),
-            }));
+            self.push(ResponsesStreamEvent::ReasoningSummaryTextDone(
+                SummaryTextDoneEvent {
+                    sequence_number: 0,
+                    item_id: r.id.clone(),
+                    output_index: r.output_index,
+                    summary_index: 0,
+                    text: text.clone(),
+                    extra_fields: None,
+                    extra: ExtraMap::new(),
+                },
+            ));
+            self.push(ResponsesStreamEvent::ReasoningSummaryPartDone(
+                SummaryPartEvent {
+                    sequence_number: 0,
+                    item_id: r.id.clone(),
+                    output_index: r.output_index,
+                    summary_index: 0,
+                    part: ResponsesContentPart::summary_text(text),
+                    extra_fields: None,
+                    extra: ExtraMap::new(),
+                },
+            ));
         }
         let encrypted_content = r
             .details
@@ -352,7 +372,9 @@ impl EventBuilder {
         let mut extra = ExtraMap::new();
         // Details with signatures or opaque data must reach the provider unchanged on the next
         // turn: keep them on the item so that sending it back as input restores them.
-        if r.details.iter().any(|d| d.signature.is_some() || d.data.is_some())
+        if r.details
+            .iter()
+            .any(|d| d.signature.is_some() || d.data.is_some())
             && let Ok(v) = serde_json::to_value(&r.details)
         {
             extra.insert("reasoning_details".to_owned(), v);
@@ -521,9 +543,14 @@ impl EventBuilder {
         }
         let has_text = self.message.as_ref().is_some_and(|m| {
             m.parts.iter().any(|p| p.kind == "output_text")
-                || m.open_part.as_ref().is_some_and(|(k, _, _)| *k == PartKind::Text)
+                || m.open_part
+                    .as_ref()
+                    .is_some_and(|(k, _, _)| *k == PartKind::Text)
         });
-        let has_annotations = self.message.as_ref().is_some_and(|m| !m.annotations.is_empty());
+        let has_annotations = self
+            .message
+            .as_ref()
+            .is_some_and(|m| !m.annotations.is_empty());
         if has_annotations && !has_text {
             // Citations without text still need an output_text part to live in.
             self.ensure_part(PartKind::Text);
@@ -547,15 +574,17 @@ impl EventBuilder {
             return;
         };
         self.done_calls.push(c.key);
-        self.push(ResponsesStreamEvent::FunctionCallArgumentsDone(ArgumentsDoneEvent {
-            sequence_number: 0,
-            item_id: c.id.clone(),
-            output_index: c.output_index,
-            arguments: c.arguments.clone(),
-            name: Some(c.name.clone()),
-            extra_fields: None,
-            extra: ExtraMap::new(),
-        }));
+        self.push(ResponsesStreamEvent::FunctionCallArgumentsDone(
+            ArgumentsDoneEvent {
+                sequence_number: 0,
+                item_id: c.id.clone(),
+                output_index: c.output_index,
+                arguments: c.arguments.clone(),
+                name: Some(c.name.clone()),
+                extra_fields: None,
+                extra: ExtraMap::new(),
+            },
+        ));
         let item = ResponsesItem::FunctionCall(ResponsesFunctionCall {
             id: Some(c.id),
             call_id: c.call_id,

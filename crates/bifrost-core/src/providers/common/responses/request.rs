@@ -21,11 +21,11 @@
 use crate::error::BifrostError;
 use crate::schemas::{
     ChatMessage, ChatRequest, ContentPart, ContentPartType, ExtraMap, FileData, FunctionCall,
-    FunctionDefinition, JsonSchemaFormat, MessageContent, NamedFunction,
-    NamedToolChoice, ReasoningConfig, ReasoningDetail, ResponseFormat, ResponsesContentPart,
-    ResponsesInput, ResponsesItem, ResponsesMessage, ResponsesMessageContent,
-    ResponsesReasoningItem, ResponsesRequest, ResponsesTextFormat, ResponsesTool,
-    ResponsesToolChoice, Role, StreamOptions, Tool, ToolCall, ToolChoice,
+    FunctionDefinition, JsonSchemaFormat, MessageContent, NamedFunction, NamedToolChoice,
+    ReasoningConfig, ReasoningDetail, ResponseFormat, ResponsesContentPart, ResponsesInput,
+    ResponsesItem, ResponsesMessage, ResponsesMessageContent, ResponsesReasoningItem,
+    ResponsesRequest, ResponsesTextFormat, ResponsesTool, ResponsesToolChoice, Role, StreamOptions,
+    Tool, ToolCall, ToolChoice,
 };
 
 /// Responses-only request fields that mean nothing to a chat completion endpoint.
@@ -92,11 +92,13 @@ pub fn to_chat_request(req: &ResponsesRequest) -> Result<ChatRequest, BifrostErr
             .and_then(|t| t.format.as_ref())
             .and_then(chat_response_format),
         reasoning_effort: reasoning.and_then(|r| r.effort.clone()),
-        reasoning: reasoning.and_then(|r| r.max_tokens).map(|max| ReasoningConfig {
-            effort: None,
-            max_tokens: Some(max),
-            extra: ExtraMap::new(),
-        }),
+        reasoning: reasoning
+            .and_then(|r| r.max_tokens)
+            .map(|max| ReasoningConfig {
+                effort: None,
+                max_tokens: Some(max),
+                extra: ExtraMap::new(),
+            }),
         metadata: req.metadata.clone(),
         extra,
         ..ChatRequest::default()
@@ -175,11 +177,17 @@ fn push_items(items: &[ResponsesItem], messages: &mut Vec<ChatMessage>) {
 /// Puts replayable reasoning (signed or encrypted, which some providers verify on the next
 /// turn) on an assistant message. Plain reasoning text is left out: chat providers do not take
 /// earlier turns' thinking as input.
-fn attach_reasoning(msg: &mut ChatMessage, reasoning: Option<(Option<String>, Vec<ReasoningDetail>)>) {
+fn attach_reasoning(
+    msg: &mut ChatMessage,
+    reasoning: Option<(Option<String>, Vec<ReasoningDetail>)>,
+) {
     let Some((text, details)) = reasoning else {
         return;
     };
-    if details.iter().any(|d| d.signature.is_some() || d.data.is_some()) {
+    if details
+        .iter()
+        .any(|d| d.signature.is_some() || d.data.is_some())
+    {
         msg.reasoning = text;
         msg.reasoning_details = Some(details);
     }
@@ -302,7 +310,9 @@ fn chat_part(p: &ResponsesContentPart) -> Option<ContentPart> {
                 }
                 Some(part)
             } else {
-                p.file_id.as_ref().map(|id| file_part(Some(id.clone()), None, None))
+                p.file_id
+                    .as_ref()
+                    .map(|id| file_part(Some(id.clone()), None, None))
             }
         }
         "input_file" => {
@@ -328,7 +338,11 @@ fn chat_part(p: &ResponsesContentPart) -> Option<ContentPart> {
     }
 }
 
-fn file_part(file_id: Option<String>, file_data: Option<String>, filename: Option<String>) -> ContentPart {
+fn file_part(
+    file_id: Option<String>,
+    file_data: Option<String>,
+    filename: Option<String>,
+) -> ContentPart {
     let mut part = ContentPart::text("");
     part.kind = ContentPartType::File;
     part.text = None;

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use super::builder::EventBuilder;
 use crate::schemas::{
-    ChatMessage, ChatResponse, ExtraMap, OutputItemEvent, ResponseEvent, ResponsesContentPart,
-    ResponsesFunctionCall, ResponsesItem, ResponsesMessage, ResponsesMessageContent,
-    ResponsesReasoningItem, ResponsesRequest, ResponsesResponse, ResponsesStreamEvent,
-    SummaryPartEvent, SummaryTextDeltaEvent, SummaryTextDoneEvent, TextDeltaEvent, TextDoneEvent,
-    ArgumentsDeltaEvent, ArgumentsDoneEvent, ContentPartEvent, RefusalDoneEvent,
+    ArgumentsDeltaEvent, ArgumentsDoneEvent, ChatMessage, ChatResponse, ContentPartEvent, ExtraMap,
+    OutputItemEvent, RefusalDoneEvent, ResponseEvent, ResponsesContentPart, ResponsesFunctionCall,
+    ResponsesItem, ResponsesMessage, ResponsesMessageContent, ResponsesReasoningItem,
+    ResponsesRequest, ResponsesResponse, ResponsesStreamEvent, SummaryPartEvent,
+    SummaryTextDeltaEvent, SummaryTextDoneEvent, TextDeltaEvent, TextDoneEvent,
 };
 
 /// The response parameters OpenAI echoes back, as the request set them (or their defaults).
@@ -23,8 +23,14 @@ pub fn echoed_params(req: &ResponsesRequest) -> ExtraMap {
     let reasoning = req.reasoning.as_ref();
     m.insert("instructions".into(), json!(req.instructions));
     m.insert("max_output_tokens".into(), json!(req.max_output_tokens));
-    m.insert("metadata".into(), json!(req.metadata.clone().unwrap_or_default()));
-    m.insert("parallel_tool_calls".into(), json!(req.parallel_tool_calls.unwrap_or(true)));
+    m.insert(
+        "metadata".into(),
+        json!(req.metadata.clone().unwrap_or_default()),
+    );
+    m.insert(
+        "parallel_tool_calls".into(),
+        json!(req.parallel_tool_calls.unwrap_or(true)),
+    );
     m.insert("previous_response_id".into(), Value::Null);
     m.insert(
         "reasoning".into(),
@@ -212,7 +218,9 @@ fn item_events(output_index: u32, item: &ResponsesItem, out: &mut Vec<ResponsesS
             )));
             let parts = match &m.content {
                 ResponsesMessageContent::Parts(p) => p.clone(),
-                ResponsesMessageContent::Text(t) => vec![ResponsesContentPart::output_text(t.clone())],
+                ResponsesMessageContent::Text(t) => {
+                    vec![ResponsesContentPart::output_text(t.clone())]
+                }
             };
             for (ci, part) in parts.into_iter().enumerate() {
                 part_events(&item_id, output_index, ci as u32, part, out);
@@ -230,24 +238,28 @@ fn item_events(output_index: u32, item: &ResponsesItem, out: &mut Vec<ResponsesS
                 ResponsesItem::FunctionCall(empty),
             )));
             if !c.arguments.is_empty() {
-                out.push(ResponsesStreamEvent::FunctionCallArgumentsDelta(ArgumentsDeltaEvent {
+                out.push(ResponsesStreamEvent::FunctionCallArgumentsDelta(
+                    ArgumentsDeltaEvent {
+                        sequence_number: 0,
+                        item_id: id.clone(),
+                        output_index,
+                        delta: c.arguments.clone(),
+                        extra_fields: None,
+                        extra: ExtraMap::new(),
+                    },
+                ));
+            }
+            out.push(ResponsesStreamEvent::FunctionCallArgumentsDone(
+                ArgumentsDoneEvent {
                     sequence_number: 0,
-                    item_id: id.clone(),
+                    item_id: id,
                     output_index,
-                    delta: c.arguments.clone(),
+                    arguments: c.arguments.clone(),
+                    name: Some(c.name.clone()),
                     extra_fields: None,
                     extra: ExtraMap::new(),
-                }));
-            }
-            out.push(ResponsesStreamEvent::FunctionCallArgumentsDone(ArgumentsDoneEvent {
-                sequence_number: 0,
-                item_id: id,
-                output_index,
-                arguments: c.arguments.clone(),
-                name: Some(c.name.clone()),
-                extra_fields: None,
-                extra: ExtraMap::new(),
-            }));
+                },
+            ));
         }
         ResponsesItem::Reasoning(r) => {
             let empty = ResponsesReasoningItem {
@@ -265,10 +277,16 @@ fn item_events(output_index: u32, item: &ResponsesItem, out: &mut Vec<ResponsesS
             }
         }
         other => {
-            out.push(ResponsesStreamEvent::OutputItemAdded(item_event(output_index, other.clone())));
+            out.push(ResponsesStreamEvent::OutputItemAdded(item_event(
+                output_index,
+                other.clone(),
+            )));
         }
     }
-    out.push(ResponsesStreamEvent::OutputItemDone(item_event(output_index, item.clone())));
+    out.push(ResponsesStreamEvent::OutputItemDone(item_event(
+        output_index,
+        item.clone(),
+    )));
 }
 
 fn part_events(
@@ -307,7 +325,10 @@ fn part_events(
         "output_text" => {
             let text = part.text.clone().unwrap_or_default();
             if !text.is_empty() {
-                out.push(ResponsesStreamEvent::OutputTextDelta(delta(text.clone(), Some(Vec::new()))));
+                out.push(ResponsesStreamEvent::OutputTextDelta(delta(
+                    text.clone(),
+                    Some(Vec::new()),
+                )));
             }
             out.push(ResponsesStreamEvent::OutputTextDone(TextDoneEvent {
                 sequence_number: 0,
@@ -323,7 +344,10 @@ fn part_events(
         "refusal" => {
             let text = part.refusal.clone().unwrap_or_default();
             if !text.is_empty() {
-                out.push(ResponsesStreamEvent::RefusalDelta(delta(text.clone(), None)));
+                out.push(ResponsesStreamEvent::RefusalDelta(delta(
+                    text.clone(),
+                    None,
+                )));
             }
             out.push(ResponsesStreamEvent::RefusalDone(RefusalDoneEvent {
                 sequence_number: 0,
@@ -361,24 +385,30 @@ fn summary_events(
         ResponsesContentPart::summary_text(""),
     )));
     if !text.is_empty() {
-        out.push(ResponsesStreamEvent::ReasoningSummaryTextDelta(SummaryTextDeltaEvent {
+        out.push(ResponsesStreamEvent::ReasoningSummaryTextDelta(
+            SummaryTextDeltaEvent {
+                sequence_number: 0,
+                item_id: item_id.to_owned(),
+                output_index,
+                summary_index,
+                delta: text.clone(),
+                extra_fields: None,
+                extra: ExtraMap::new(),
+            },
+        ));
+    }
+    out.push(ResponsesStreamEvent::ReasoningSummaryTextDone(
+        SummaryTextDoneEvent {
             sequence_number: 0,
             item_id: item_id.to_owned(),
             output_index,
             summary_index,
-            delta: text.clone(),
+            text,
             extra_fields: None,
             extra: ExtraMap::new(),
-        }));
-    }
-    out.push(ResponsesStreamEvent::ReasoningSummaryTextDone(SummaryTextDoneEvent {
-        sequence_number: 0,
-        item_id: item_id.to_owned(),
-        output_index,
-        summary_index,
-        text,
-        extra_fields: None,
-        extra: ExtraMap::new(),
-    }));
-    out.push(ResponsesStreamEvent::ReasoningSummaryPartDone(part_event(part.clone())));
+        },
+    ));
+    out.push(ResponsesStreamEvent::ReasoningSummaryPartDone(part_event(
+        part.clone(),
+    )));
 }

@@ -38,7 +38,10 @@ impl ChatStreamTranslator {
     }
 
     /// The events one chat chunk produces.
-    pub fn on_chunk(&mut self, chunk: &ChatStreamChunk) -> Vec<crate::schemas::ResponsesStreamEvent> {
+    pub fn on_chunk(
+        &mut self,
+        chunk: &ChatStreamChunk,
+    ) -> Vec<crate::schemas::ResponsesStreamEvent> {
         let b = self.builder.get_or_insert_with(|| {
             let mut b = EventBuilder::new(
                 &id_base(&chunk.id),
@@ -134,9 +137,8 @@ pub fn translate_chat_stream(upstream: ChunkStream, request: &ResponsesRequest) 
                 }
                 Some(Ok(StreamChunk::Text(_))) => {
                     st.done = true;
-                    let err = BifrostError::internal(
-                        "a chat stream produced a text completion chunk",
-                    );
+                    let err =
+                        BifrostError::internal("a chat stream produced a text completion chunk");
                     return Some((Err(err), st));
                 }
                 Some(Err(e)) => {

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::schemas::{
-    ChatMessage, ChatResponse, ChatStreamChunk, ResponsesInput, ResponsesItem, ResponsesStreamEvent,
-    StreamChunk, Usage,
+    ChatMessage, ChatResponse, ChatStreamChunk, ResponsesInput, ResponsesItem,
+    ResponsesStreamEvent, StreamChunk, Usage,
 };
 
 fn req(v: Value) -> ResponsesRequest {
@@ -65,9 +65,14 @@ fn request_with_every_input_kind_becomes_a_chat_request() {
 
 #[test]
 fn string_input_and_plain_options() {
-    let r = req(json!({"model": "m", "input": "Hello there", "text": {"format": {"type": "json_object"}}}));
+    let r = req(
+        json!({"model": "m", "input": "Hello there", "text": {"format": {"type": "json_object"}}}),
+    );
     let chat = chat_json(&r);
-    assert_eq!(chat["messages"], json!([{"role": "user", "content": "Hello there"}]));
+    assert_eq!(
+        chat["messages"],
+        json!([{"role": "user", "content": "Hello there"}])
+    );
     assert_eq!(chat["response_format"], json!({"type": "json_object"}));
     assert!(chat.get("stream").is_none());
     assert!(chat.get("tools").is_none());
@@ -78,20 +83,30 @@ fn previous_response_id_is_refused_over_chat() {
     let r = req(json!({"model": "m", "input": "hi", "previous_response_id": "resp_1"}));
     let err = to_chat_request(&r).unwrap_err();
     assert_eq!(err.status(), 400);
-    assert!(err.message().contains("previous_response_id"), "{}", err.message());
+    assert!(
+        err.message().contains("previous_response_id"),
+        "{}",
+        err.message()
+    );
 }
 
 #[test]
 fn tool_choice_that_chat_cannot_express_is_dropped() {
     let tools = json!([{"type": "function", "name": "f"}]);
-    let unknown = req(json!({"model": "m", "input": "x", "tools": tools, "tool_choice": {"type": "function", "name": "g"}}));
+    let unknown = req(
+        json!({"model": "m", "input": "x", "tools": tools, "tool_choice": {"type": "function", "name": "g"}}),
+    );
     assert!(chat_json(&unknown).get("tool_choice").is_none());
-    let hosted = req(json!({"model": "m", "input": "x", "tools": tools, "tool_choice": {"type": "web_search"}}));
+    let hosted = req(
+        json!({"model": "m", "input": "x", "tools": tools, "tool_choice": {"type": "web_search"}}),
+    );
     assert!(chat_json(&hosted).get("tool_choice").is_none());
     let allowed = req(json!({"model": "m", "input": "x", "tools": tools,
         "tool_choice": {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "f"}]}}));
     assert_eq!(chat_json(&allowed)["tool_choice"], "required");
-    let only_hosted = req(json!({"model": "m", "input": "x", "tools": [{"type": "web_search"}], "tool_choice": "required", "parallel_tool_calls": false}));
+    let only_hosted = req(
+        json!({"model": "m", "input": "x", "tools": [{"type": "web_search"}], "tool_choice": "required", "parallel_tool_calls": false}),
+    );
     let chat = chat_json(&only_hosted);
     assert!(chat.get("tools").is_none());
     assert!(chat.get("tool_choice").is_none());
@@ -138,7 +153,14 @@ fn chat_answer_becomes_a_response() {
     insta::assert_json_snapshot!("response_from_chat_answer", r);
     assert_eq!(r.output_text(), "Checking both cities.");
     let usage = r.unified_usage().unwrap();
-    assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (20, 12, 32));
+    assert_eq!(
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
+        (20, 12, 32)
+    );
 }
 
 #[test]
@@ -148,12 +170,18 @@ fn length_and_content_filter_make_the_response_incomplete() {
     chat.choices[0].message.tool_calls = None;
     let r = from_chat_response(chat.clone(), &tools_request());
     assert_eq!(r.status.as_deref(), Some("incomplete"));
-    assert_eq!(r.incomplete_details, Some(json!({"reason": "max_output_tokens"})));
+    assert_eq!(
+        r.incomplete_details,
+        Some(json!({"reason": "max_output_tokens"}))
+    );
     let last = serde_json::to_value(r.output.last().unwrap()).unwrap();
     assert_eq!(last["status"], "incomplete");
     chat.choices[0].finish_reason = Some("content_filter".into());
     let r = from_chat_response(chat, &tools_request());
-    assert_eq!(r.incomplete_details, Some(json!({"reason": "content_filter"})));
+    assert_eq!(
+        r.incomplete_details,
+        Some(json!({"reason": "content_filter"}))
+    );
 }
 
 #[test]
@@ -183,7 +211,12 @@ fn refusal_and_citations_are_kept() {
 fn check_stream(events: &[ResponsesStreamEvent]) -> crate::schemas::ResponsesResponse {
     assert!(events.len() >= 3, "{events:?}");
     for (i, e) in events.iter().enumerate() {
-        assert_eq!(e.sequence_number(), i as u64, "sequence of {}", e.event_type());
+        assert_eq!(
+            e.sequence_number(),
+            i as u64,
+            "sequence of {}",
+            e.event_type()
+        );
     }
     assert_eq!(events[0].event_type(), "response.created");
     assert_eq!(events[1].event_type(), "response.in_progress");
@@ -197,7 +230,12 @@ fn check_stream(events: &[ResponsesStreamEvent]) -> crate::schemas::ResponsesRes
     for e in &events[2..events.len() - 1] {
         assert!(!e.is_terminal());
         let touch = |index: u32, open: &BTreeMap<u32, String>, id: &str| {
-            assert_eq!(open.get(&index).map(String::as_str), Some(id), "{} for a closed or unknown item", e.event_type());
+            assert_eq!(
+                open.get(&index).map(String::as_str),
+                Some(id),
+                "{} for a closed or unknown item",
+                e.event_type()
+            );
         };
         match e {
             ResponsesStreamEvent::OutputItemAdded(a) => {
@@ -215,7 +253,10 @@ fn check_stream(events: &[ResponsesStreamEvent]) -> crate::schemas::ResponsesRes
             }
             ResponsesStreamEvent::OutputTextDone(d) => {
                 touch(d.output_index, &open, &d.item_id);
-                assert_eq!(text.get(&d.output_index).map(String::as_str).unwrap_or(""), d.text);
+                assert_eq!(
+                    text.get(&d.output_index).map(String::as_str).unwrap_or(""),
+                    d.text
+                );
             }
             ResponsesStreamEvent::FunctionCallArgumentsDelta(d) => {
                 touch(d.output_index, &open, &d.item_id);
@@ -223,13 +264,18 @@ fn check_stream(events: &[ResponsesStreamEvent]) -> crate::schemas::ResponsesRes
             }
             ResponsesStreamEvent::FunctionCallArgumentsDone(d) => {
                 touch(d.output_index, &open, &d.item_id);
-                assert_eq!(args.get(&d.output_index).map(String::as_str).unwrap_or(""), d.arguments);
+                assert_eq!(
+                    args.get(&d.output_index).map(String::as_str).unwrap_or(""),
+                    d.arguments
+                );
             }
-            ResponsesStreamEvent::ContentPartAdded(p) | ResponsesStreamEvent::ContentPartDone(p) => {
-                touch(p.output_index, &open, &p.item_id)
+            ResponsesStreamEvent::ContentPartAdded(p)
+            | ResponsesStreamEvent::ContentPartDone(p) => touch(p.output_index, &open, &p.item_id),
+            ResponsesStreamEvent::ReasoningSummaryTextDelta(d) => {
+                touch(d.output_index, &open, &d.item_id)
             }
-            ResponsesStreamEvent::ReasoningSummaryTextDelta(d) => touch(d.output_index, &open, &d.item_id),
-            ResponsesStreamEvent::ReasoningSummaryPartAdded(p) | ResponsesStreamEvent::ReasoningSummaryPartDone(p) => {
+            ResponsesStreamEvent::ReasoningSummaryPartAdded(p)
+            | ResponsesStreamEvent::ReasoningSummaryPartDone(p) => {
                 touch(p.output_index, &open, &p.item_id)
             }
             _ => {}
@@ -243,7 +289,9 @@ fn check_stream(events: &[ResponsesStreamEvent]) -> crate::schemas::ResponsesRes
 
 fn chunk(v: Value) -> ChatStreamChunk {
     let mut base = json!({"id": "chatcmpl-abc123", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": "llama-3.3-70b"});
-    base.as_object_mut().unwrap().extend(v.as_object().unwrap().clone());
+    base.as_object_mut()
+        .unwrap()
+        .extend(v.as_object().unwrap().clone());
     serde_json::from_value(base).unwrap()
 }
 
@@ -259,17 +307,26 @@ fn chat_chunks() -> Vec<ChatStreamChunk> {
         delta(json!({"reasoning": "two calls."})),
         delta(json!({"content": "Checking "})),
         delta(json!({"content": "both cities."})),
-        delta(json!({"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]})),
+        delta(
+            json!({"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}]}),
+        ),
         delta(json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\":"}}]})),
         delta(json!({"tool_calls": [{"index": 0, "function": {"arguments": "\"Paris\"}"}}]})),
-        delta(json!({"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Rome\"}"}}]})),
+        delta(
+            json!({"tool_calls": [{"index": 1, "id": "call_b", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Rome\"}"}}]}),
+        ),
         chunk(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})),
-        chunk(json!({"choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32,
-            "prompt_tokens_details": {"cached_tokens": 4}, "completion_tokens_details": {"reasoning_tokens": 5}}})),
+        chunk(
+            json!({"choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32,
+            "prompt_tokens_details": {"cached_tokens": 4}, "completion_tokens_details": {"reasoning_tokens": 5}}}),
+        ),
     ]
 }
 
-fn translate(chunks: Vec<ChatStreamChunk>, request: &ResponsesRequest) -> Vec<ResponsesStreamEvent> {
+fn translate(
+    chunks: Vec<ChatStreamChunk>,
+    request: &ResponsesRequest,
+) -> Vec<ResponsesStreamEvent> {
     let mut t = ChatStreamTranslator::new(request);
     let mut events = Vec::new();
     for c in &chunks {
@@ -282,7 +339,10 @@ fn translate(chunks: Vec<ChatStreamChunk>, request: &ResponsesRequest) -> Vec<Re
 #[test]
 fn chat_stream_becomes_ordered_responses_events() {
     let events = translate(chat_chunks(), &tools_request());
-    let types: Vec<&str> = events.iter().map(ResponsesStreamEvent::event_type).collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(ResponsesStreamEvent::event_type)
+        .collect();
     assert_eq!(
         types,
         [
@@ -317,7 +377,10 @@ fn chat_stream_becomes_ordered_responses_events() {
     let streamed = check_stream(&events);
     // The stream ends with exactly what the non-streamed translation returns.
     let whole = from_chat_response(chat_answer(), &tools_request());
-    assert_eq!(serde_json::to_value(&streamed).unwrap(), serde_json::to_value(&whole).unwrap());
+    assert_eq!(
+        serde_json::to_value(&streamed).unwrap(),
+        serde_json::to_value(&whole).unwrap()
+    );
     insta::assert_json_snapshot!("events_from_chat_stream", events);
 }
 
@@ -331,7 +394,10 @@ fn stream_ending_on_length_is_incomplete() {
     let last = events.last().unwrap();
     assert_eq!(last.event_type(), "response.incomplete");
     let r = check_stream(&events);
-    assert_eq!(r.incomplete_details, Some(json!({"reason": "max_output_tokens"})));
+    assert_eq!(
+        r.incomplete_details,
+        Some(json!({"reason": "max_output_tokens"}))
+    );
     assert!(r.usage.is_none());
 }
 
@@ -340,18 +406,26 @@ fn reasoning_details_survive_a_round_trip_through_the_next_turn() {
     let chunks = vec![
         delta(json!({"role": "assistant", "reasoning": "Let me think.",
             "reasoning_details": [{"type": "reasoning.text", "text": "Let me think.", "index": 0}]})),
-        delta(json!({"reasoning_details": [{"type": "reasoning.text", "signature": "sig-1", "index": 0}]})),
+        delta(
+            json!({"reasoning_details": [{"type": "reasoning.text", "signature": "sig-1", "index": 0}]}),
+        ),
         delta(json!({"content": "Done."})),
         chunk(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
     ];
     let r = check_stream(&translate(chunks, &tools_request()));
     let reasoning = serde_json::to_value(&r.output[0]).unwrap();
-    assert_eq!(reasoning["summary"], json!([{"type": "summary_text", "text": "Let me think."}]));
+    assert_eq!(
+        reasoning["summary"],
+        json!([{"type": "summary_text", "text": "Let me think."}])
+    );
     assert_eq!(reasoning["reasoning_details"][0]["signature"], "sig-1");
     // The caller sends the output back as input: the chat request carries the signed details.
     let mut next = tools_request();
     let mut items = r.output.clone();
-    items.insert(0, serde_json::from_value(json!({"role": "user", "content": "Think."})).unwrap());
+    items.insert(
+        0,
+        serde_json::from_value(json!({"role": "user", "content": "Think."})).unwrap(),
+    );
     items.push(serde_json::from_value(json!({"role": "user", "content": "Again."})).unwrap());
     next.input = Some(ResponsesInput::Items(items));
     let chat = to_chat_request(&next).unwrap();
@@ -366,10 +440,23 @@ fn reasoning_details_survive_a_round_trip_through_the_next_turn() {
 #[test]
 fn function_calls_from_the_output_replay_as_tool_calls() {
     let r = from_chat_response(chat_answer(), &tools_request());
-    let mut items = vec![serde_json::from_value::<ResponsesItem>(json!({"role": "user", "content": "Weather?"})).unwrap()];
+    let mut items = vec![
+        serde_json::from_value::<ResponsesItem>(json!({"role": "user", "content": "Weather?"}))
+            .unwrap(),
+    ];
     items.extend(r.output.clone());
-    items.push(serde_json::from_value(json!({"type": "function_call_output", "call_id": "call_a", "output": "18C"})).unwrap());
-    items.push(serde_json::from_value(json!({"type": "function_call_output", "call_id": "call_b", "output": "21C"})).unwrap());
+    items.push(
+        serde_json::from_value(
+            json!({"type": "function_call_output", "call_id": "call_a", "output": "18C"}),
+        )
+        .unwrap(),
+    );
+    items.push(
+        serde_json::from_value(
+            json!({"type": "function_call_output", "call_id": "call_b", "output": "21C"}),
+        )
+        .unwrap(),
+    );
     let mut next = tools_request();
     next.input = Some(ResponsesInput::Items(items));
     let chat = serde_json::to_value(to_chat_request(&next).unwrap()).unwrap();
@@ -406,10 +493,14 @@ fn a_complete_response_streams_as_the_same_events() {
 #[tokio::test]
 async fn translated_stream_passes_upstream_errors_on() {
     let upstream: crate::provider::ChunkStream = Box::pin(futures::stream::iter(vec![
-        Ok(StreamChunk::Chat(delta(json!({"role": "assistant", "content": "Hi"})))),
+        Ok(StreamChunk::Chat(delta(
+            json!({"role": "assistant", "content": "Hi"}),
+        ))),
         Err(crate::error::BifrostError::internal("upstream broke")),
     ]));
-    let out: Vec<_> = translate_chat_stream(upstream, &tools_request()).collect().await;
+    let out: Vec<_> = translate_chat_stream(upstream, &tools_request())
+        .collect()
+        .await;
     let (ok, err): (Vec<_>, Vec<_>) = out.into_iter().partition(Result::is_ok);
     assert_eq!(err.len(), 1);
     let types: Vec<String> = ok
