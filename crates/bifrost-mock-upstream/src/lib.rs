@@ -1,4 +1,6 @@
-//! A faithful mock of OpenAI's HTTP API for Bifrost-rs.
+//! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus Anthropic's Messages API
+//! (see [`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`, and `/v1/models` when the
+//! request carries `x-api-key` or `anthropic-version`).
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -48,6 +50,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod anthropic;
 mod auth;
 mod chat;
 mod completions;
@@ -71,6 +74,7 @@ use tokio::sync::watch;
 
 use crate::server::Shared;
 
+pub use crate::anthropic::models::ANTHROPIC_MODELS;
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
 pub use crate::models::MODELS;
 

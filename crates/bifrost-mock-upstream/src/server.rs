@@ -102,7 +102,7 @@ impl Shared {
     }
 
     /// Counts one request for a `flaky-*` model; true if it must fail.
-    fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
+    pub(crate) fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
         let mut flaky = lock(&self.flaky);
         let seen = match flaky.get_mut(model) {
             Some(seen) => seen,
@@ -241,6 +241,9 @@ async fn handle(
     body: &[u8],
     id: u64,
 ) -> Response {
+    if crate::anthropic::is_anthropic(parts) {
+        return crate::anthropic::handle(shared, parts, body, id).await;
+    }
     if route == Route::NotFound {
         return invalid_url(parts.method.as_str(), parts.uri.path());
     }

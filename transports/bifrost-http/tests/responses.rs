@@ -2,105 +2,43 @@
 //! over chat completions to Groq, streamed and not, with tools, usage and errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
+mod common;
 
-use bifrost_http::{Gateway, RunningGateway};
-use bifrost_mock_upstream::{MockUpstream, RecordedRequest};
+use bifrost_mock_upstream::RecordedRequest;
+use common::{Gw, body_of, error_json, fast_retries, merge, ok_json, one_key, providers};
 use serde_json::{Value, json};
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let path =
-            std::env::temp_dir().join(format!("bifrost-responses-it-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Gw {
-    mock: MockUpstream,
-    client: reqwest::Client,
-    url: String,
-    _running: RunningGateway,
-    _dir: TempDir,
-}
-
+/// `openai` (native Responses API) and `groq` (Responses over chat), both at the mock, without
+/// retries.
 async fn start() -> Gw {
-    let mock = MockUpstream::start().await.unwrap();
-    let provider = |key: &str| {
-        json!({
-            "keys": [{"name": format!("{key}-main"), "value": key, "models": ["*"], "weight": 1.0}],
-            "network_config": {"base_url": mock.base_url(), "max_retries": 0}
-        })
-    };
-    let config = json!({
-        "providers": {
-            "openai": provider("sk-openai-good"),
-            "groq": provider("sk-groq-good"),
-        }
-    });
-    let dir = TempDir::new();
-    std::fs::write(
-        dir.0.join("config.json"),
-        serde_json::to_vec(&config).unwrap(),
-    )
-    .unwrap();
-    let gateway = Gateway::load(&dir.0).unwrap();
-    let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Gw {
-        mock,
-        client: reqwest::Client::builder().no_proxy().build().unwrap(),
-        url: running.base_url(),
-        _running: running,
-        _dir: dir,
-    }
+    common::start(|url| {
+        providers(&[
+            (
+                "openai",
+                merge(one_key(url, "sk-openai-good"), fast_retries(0)),
+            ),
+            ("groq", merge(one_key(url, "sk-groq-good"), fast_retries(0))),
+        ])
+    })
+    .await
 }
 
-impl Gw {
-    async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.url))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
+async fn ok(gw: &Gw, body: &Value) -> Value {
+    ok_json(gw.post("/v1/responses", body).await).await
+}
 
-    async fn ok(&self, body: &Value) -> Value {
-        let resp = self.post("/v1/responses", body).await;
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap();
-        assert_eq!(status, 200, "{v}");
-        v
-    }
+/// Streams `body` and returns the events (name, data), checking the framing.
+async fn events(gw: &Gw, body: &Value) -> Vec<(String, Value)> {
+    let mut body = body.clone();
+    body["stream"] = json!(true);
+    let resp = gw.post("/v1/responses", &body).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    sse_events(&resp.text().await.unwrap())
+}
 
-    /// Streams `body` and returns the events (name, data), checking the framing.
-    async fn events(&self, body: &Value) -> Vec<(String, Value)> {
-        let mut body = body.clone();
-        body["stream"] = json!(true);
-        let resp = self.post("/v1/responses", &body).await;
-        assert_eq!(resp.status(), 200);
-        assert_eq!(resp.headers()["content-type"], "text/event-stream");
-        sse_events(&resp.text().await.unwrap())
-    }
-
-    fn last_upstream(&self) -> RecordedRequest {
-        self.mock
-            .requests()
-            .pop()
-            .expect("the mock received a request")
-    }
+fn last_upstream(gw: &Gw) -> RecordedRequest {
+    gw.requests().pop().expect("the mock received a request")
 }
 
 /// Parses `event: <name>\ndata: <json>\n\n` events; a Responses stream never sends `[DONE]`.
@@ -171,7 +109,7 @@ async fn native_openai_forwards_the_body_with_unknown_fields() {
         "include": ["reasoning.encrypted_content"],
         "fallbacks": ["groq/llama"]
     });
-    let v = gw.ok(&body).await;
+    let v = ok(&gw, &body).await;
     assert_eq!(v["object"], "response");
     assert_eq!(output_text(&v), "Echo: Hello native world");
     assert_eq!(v["extra_fields"]["provider"], "openai");
@@ -181,10 +119,10 @@ async fn native_openai_forwards_the_body_with_unknown_fields() {
         v["service_tier"], "default",
         "fields the gateway does not model are kept"
     );
-    let up = gw.last_upstream();
+    let up = last_upstream(&gw);
     assert_eq!(up.path, "/v1/responses");
     assert_eq!(up.header("authorization"), Some("Bearer sk-openai-good"));
-    let sent = up.json().unwrap();
+    let sent = body_of(&up);
     let mut expected = body.clone();
     expected.as_object_mut().unwrap().remove("fallbacks");
     expected["model"] = json!("gpt-4.1");
@@ -195,34 +133,51 @@ async fn native_openai_forwards_the_body_with_unknown_fields() {
 }
 
 #[tokio::test]
-async fn openai_drop_in_path_serves_responses() {
+async fn drop_in_paths_serve_responses() {
     let gw = start().await;
-    let resp = gw
-        .post(
-            "/openai/v1/responses",
-            &json!({"model": "openai/gpt-4.1", "input": "drop in"}),
+    // (path, model, provider that must serve it)
+    let cases = [
+        ("/openai/v1/responses", "gpt-4.1", "openai"),
+        ("/openai/responses", "gpt-4.1", "openai"),
+        ("/openai/v1/responses", "groq/llama", "groq"),
+        ("/openai/openai/responses", "openai/gpt-4.1", "openai"),
+        ("/litellm/v1/responses", "groq/llama", "groq"),
+        ("/langchain/openai/v1/responses", "gpt-4.1", "openai"),
+    ];
+    for (path, model, provider) in cases {
+        let v = ok_json(
+            gw.post(path, &json!({"model": model, "input": "drop in"}))
+                .await,
         )
         .await;
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    assert_eq!(output_text(&v), "Echo: drop in");
+        assert_eq!(output_text(&v), "Echo: drop in", "{path}");
+        assert_eq!(v["extra_fields"]["provider"], provider, "{path} {model}");
+        let expected_path = if provider == "openai" {
+            "/v1/responses"
+        } else {
+            "/v1/chat/completions"
+        };
+        assert_eq!(last_upstream(&gw).path, expected_path, "{path} {model}");
+    }
 }
 
 #[tokio::test]
 async fn groq_is_reached_through_chat_completions() {
     let gw = start().await;
-    let v = gw
-        .ok(&json!({
+    let v = ok(
+        &gw,
+        &json!({
             "model": "groq/llama-3.3-70b",
             "instructions": "You are terse.",
             "input": "Hello translated world",
             "max_output_tokens": 50,
             "temperature": 0.3
-        }))
-        .await;
-    let up = gw.last_upstream();
+        }),
+    )
+    .await;
+    let up = last_upstream(&gw);
     assert_eq!(up.path, "/v1/chat/completions");
-    let sent = up.json().unwrap();
+    let sent = body_of(&up);
     assert_eq!(
         sent,
         json!({
@@ -259,7 +214,7 @@ async fn groq_is_reached_through_chat_completions() {
 async fn native_stream_keeps_openais_events_and_usage() {
     let gw = start().await;
     let body = json!({"model": "openai/gpt-4.1", "input": "stream me please"});
-    let events = gw.events(&body).await;
+    let events = events(&gw, &body).await;
     let done = check_events(&events);
     assert_eq!(
         names(&events),
@@ -289,20 +244,20 @@ async fn native_stream_keeps_openais_events_and_usage() {
         events[4].1["extra_fields"]["request_type"],
         "responses_stream"
     );
-    let whole = gw.ok(&body).await;
+    let whole = ok(&gw, &body).await;
     assert_eq!(
         done["usage"], whole["usage"],
         "usage is the same streamed or not"
     );
-    let up = gw.mock.requests();
-    assert_eq!(up[0].json().unwrap()["stream"], true);
+    let up = gw.requests();
+    assert_eq!(body_of(&up[0])["stream"], true);
 }
 
 #[tokio::test]
 async fn translated_stream_has_ordered_events_and_the_same_usage() {
     let gw = start().await;
     let body = json!({"model": "groq/llama", "input": "one two three"});
-    let events = gw.events(&body).await;
+    let events = events(&gw, &body).await;
     let done = check_events(&events);
     assert_eq!(
         names(&events),
@@ -321,7 +276,7 @@ async fn translated_stream_has_ordered_events_and_the_same_usage() {
             "response.completed",
         ]
     );
-    let sent = gw.last_upstream().json().unwrap();
+    let sent = body_of(&last_upstream(&gw));
     assert_eq!(sent["stream"], true);
     assert_eq!(sent["stream_options"], json!({"include_usage": true}));
     assert_eq!(output_text(&done), "Echo: one two three");
@@ -330,7 +285,7 @@ async fn translated_stream_has_ordered_events_and_the_same_usage() {
         assert_eq!(data["item_id"], item_id.as_str(), "{name}");
         assert_eq!(data["output_index"], 0, "{name}");
     }
-    let whole = gw.ok(&body).await;
+    let whole = ok(&gw, &body).await;
     assert_eq!(
         done["usage"], whole["usage"],
         "usage is the same streamed or not"
@@ -349,10 +304,12 @@ async fn tool_calls_round_trip_over_chat() {
     let gw = start().await;
     let ask =
         json!({"role": "user", "content": "What is the weather in Paris and London, in parallel?"});
-    let first = gw
-        .ok(&json!({"model": "groq/llama", "input": [ask], "tools": weather_tools()}))
-        .await;
-    let sent = gw.last_upstream().json().unwrap();
+    let first = ok(
+        &gw,
+        &json!({"model": "groq/llama", "input": [ask], "tools": weather_tools()}),
+    )
+    .await;
+    let sent = body_of(&last_upstream(&gw));
     assert_eq!(
         sent["tools"],
         json!([{"type": "function", "function": {"name": "get_weather", "description": "Weather by city",
@@ -372,10 +329,12 @@ async fn tool_calls_round_trip_over_chat() {
     input.extend(calls.iter().map(|c| (*c).clone()));
     input.push(json!({"type": "function_call_output", "call_id": "call_mock_0", "output": "18C"}));
     input.push(json!({"type": "function_call_output", "call_id": "call_mock_1", "output": "15C"}));
-    let second = gw
-        .ok(&json!({"model": "groq/llama", "input": input, "tools": weather_tools()}))
-        .await;
-    let messages = gw.last_upstream().json().unwrap()["messages"].clone();
+    let second = ok(
+        &gw,
+        &json!({"model": "groq/llama", "input": input, "tools": weather_tools()}),
+    )
+    .await;
+    let messages = body_of(&last_upstream(&gw))["messages"].clone();
     assert_eq!(messages[1]["role"], "assistant");
     assert_eq!(messages[1]["tool_calls"][1]["id"], "call_mock_1");
     assert_eq!(
@@ -393,8 +352,7 @@ async fn tool_calls_round_trip_over_chat() {
 async fn streamed_tool_calls_on_both_paths() {
     let gw = start().await;
     for model in ["openai/gpt-4.1", "groq/llama"] {
-        let events = gw
-            .events(&json!({"model": model, "input": "weather in parallel please", "tools": weather_tools()}))
+        let events = events(&gw, &json!({"model": model, "input": "weather in parallel please", "tools": weather_tools()}))
             .await;
         let done = check_events(&events);
         let per_call = [
@@ -435,7 +393,7 @@ async fn reasoning_items_pass_through_natively() {
     let body = json!({"model": "openai/o4-mini", "input": "think hard",
                       "reasoning": {"effort": "low", "summary": "auto"},
                       "include": ["reasoning.encrypted_content"]});
-    let v = gw.ok(&body).await;
+    let v = ok(&gw, &body).await;
     assert_eq!(v["output"][0]["type"], "reasoning");
     assert_eq!(
         v["output"][0]["summary"][0]["text"],
@@ -443,7 +401,7 @@ async fn reasoning_items_pass_through_natively() {
     );
     assert!(v["output"][0]["encrypted_content"].is_string());
     assert_eq!(v["usage"]["output_tokens_details"]["reasoning_tokens"], 4);
-    let events = gw.events(&body).await;
+    let events = events(&gw, &body).await;
     let done = check_events(&events);
     assert!(names(&events).contains(&"response.reasoning_summary_text.delta"));
     assert_eq!(done["usage"], v["usage"]);
@@ -456,12 +414,11 @@ async fn missing_input_is_rejected_with_bifrosts_message() {
         json!({"model": "openai/gpt-4.1"}),
         json!({"model": "groq/m", "input": []}),
     ] {
-        let resp = gw.post("/v1/responses", &body).await;
-        assert_eq!(resp.status(), 400);
-        let v: Value = resp.json().await.unwrap();
+        let v = error_json(gw.post("/v1/responses", &body).await, 400).await;
         assert_eq!(v["error"]["message"], "input is required for responses");
+        assert_eq!(v["error"]["param"], "input");
     }
-    assert_eq!(gw.mock.request_count(), 0);
+    assert_eq!(gw.upstream_calls(), 0);
 }
 
 #[tokio::test]
@@ -473,15 +430,17 @@ async fn previous_response_id_needs_a_native_provider() {
             &json!({"model": "groq/m", "input": "x", "previous_response_id": "resp_1"}),
         )
         .await;
-    assert_eq!(resp.status(), 400);
-    let v: Value = resp.json().await.unwrap();
+    let v = error_json(resp, 400).await;
     assert_eq!(v["error"]["param"], "previous_response_id");
-    assert_eq!(gw.mock.request_count(), 0);
+    assert_eq!(gw.upstream_calls(), 0);
     // Natively it is simply forwarded.
-    gw.ok(&json!({"model": "openai/m", "input": "x", "previous_response_id": "resp_1"}))
-        .await;
+    ok(
+        &gw,
+        &json!({"model": "openai/m", "input": "x", "previous_response_id": "resp_1"}),
+    )
+    .await;
     assert_eq!(
-        gw.last_upstream().json().unwrap()["previous_response_id"],
+        body_of(&last_upstream(&gw))["previous_response_id"],
         "resp_1"
     );
 }
@@ -495,14 +454,15 @@ async fn upstream_errors_keep_their_status_and_fallbacks_work() {
             &json!({"model": "openai/error-503", "input": "x"}),
         )
         .await;
-    assert_eq!(resp.status(), 503);
-    let v: Value = resp.json().await.unwrap();
+    let v = error_json(resp, 503).await;
     assert_eq!(v["error"]["message"], "mock upstream error 503");
     assert_eq!(v["extra_fields"]["provider"], "openai");
     assert_eq!(v["extra_fields"]["request_type"], "responses");
-    let v = gw
-        .ok(&json!({"model": "openai/error-500", "input": "rescued", "fallbacks": ["groq/llama"]}))
-        .await;
+    let v = ok(
+        &gw,
+        &json!({"model": "openai/error-500", "input": "rescued", "fallbacks": ["groq/llama"]}),
+    )
+    .await;
     assert_eq!(output_text(&v), "Echo: rescued");
     assert_eq!(v["extra_fields"]["provider"], "groq");
     assert_eq!(v["extra_fields"]["fallback_index"], 1);

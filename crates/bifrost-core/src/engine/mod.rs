@@ -165,9 +165,20 @@ impl Bifrost {
     }
 
     /// Builds a [`Request`] from a typed body: parses `provider/model` and the body's `fallbacks`.
-    pub fn request(&self, mut body: RequestBody) -> Result<Request, BifrostError> {
+    pub fn request(&self, body: RequestBody) -> Result<Request, BifrostError> {
+        self.request_with_default(body, None)
+    }
+
+    /// Like [`Bifrost::request`], with the provider a bare model name (no `provider/` prefix)
+    /// goes to, as the drop-in routes do (`/anthropic` defaults to `anthropic`, ...).
+    pub fn request_with_default(
+        &self,
+        mut body: RequestBody,
+        default_provider: Option<&str>,
+    ) -> Result<Request, BifrostError> {
         let snapshot = self.snapshot.load();
-        let (target, mut fallbacks) = model_ref::parse_model(&snapshot, body.model())?;
+        let (target, mut fallbacks) =
+            model_ref::parse_model_with_default(&snapshot, body.model(), default_provider)?;
         for entry in body.take_fallbacks() {
             if let Some(f) = model_ref::parse_fallback(&snapshot, &entry) {
                 fallbacks.push(f);
@@ -640,6 +651,15 @@ impl Bifrost {
             RequestBody::Rerank(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
                 Ok(Answer::Response(Response::Rerank(r)))
+            }
+            RequestBody::Passthrough(body) if body.stream => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::passthrough_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Passthrough(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::passthrough).await?;
+                Ok(Answer::Response(Response::Passthrough(r)))
             }
             RequestBody::ListModels(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::list_models).await?;

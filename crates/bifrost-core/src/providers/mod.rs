@@ -1,5 +1,6 @@
 //! Provider implementations and the registry that builds them from configuration.
 
+pub mod anthropic;
 pub mod common;
 pub mod openai;
 
@@ -65,7 +66,7 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    openai::profile::profile(name).is_some()
+    name == "anthropic" || openai::profile::profile(name).is_some()
 }
 
 /// Why a provider could not be built.
@@ -106,6 +107,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let anthropic_setup = |e: anthropic::AnthropicSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     if let Some(custom) = &config.custom_provider_config {
         if is_known_provider(name) {
             return Err(ProviderBuildError::InvalidCustom {
@@ -126,6 +131,9 @@ pub fn build_provider(
                 .map_err(setup)?;
                 Ok(Arc::new(p))
             }
+            "anthropic" => Ok(Arc::new(
+                anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?,
+            )),
             "" => Err(ProviderBuildError::InvalidCustom {
                 name: name.to_owned(),
                 reason: "base_provider_type is required".to_owned(),
@@ -141,6 +149,10 @@ pub fn build_provider(
                 ),
             }),
         };
+    }
+    if name == "anthropic" {
+        let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
+        return Ok(Arc::new(p));
     }
     if let Some(profile) = openai::profile::profile(name) {
         let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
-    EmbeddingResponse, ExtraFields, ListModelsResponse, RerankRequest, RerankResponse,
-    ResponsesRequest, ResponsesResponse, TextCompletionRequest, TextCompletionResponse, Usage,
+    EmbeddingResponse, ExtraFields, ListModelsResponse, PassthroughRequest, PassthroughResponse,
+    RerankRequest, RerankResponse, ResponsesRequest, ResponsesResponse, TextCompletionRequest,
+    TextCompletionResponse, Usage,
 };
 
 /// Bifrost's request type names, as they appear in logs, metrics and `allowed_requests`.
@@ -32,6 +33,10 @@ pub enum RequestType {
     CountTokens,
     /// `POST /v1/rerank`.
     Rerank,
+    /// A native request forwarded without conversion.
+    Passthrough,
+    /// A streamed native request forwarded without conversion.
+    PassthroughStream,
 }
 
 impl RequestType {
@@ -48,6 +53,8 @@ impl RequestType {
             Self::ResponsesStream => "responses_stream",
             Self::CountTokens => "count_tokens",
             Self::Rerank => "rerank",
+            Self::Passthrough => "passthrough",
+            Self::PassthroughStream => "passthrough_stream",
         }
     }
 
@@ -64,6 +71,8 @@ impl RequestType {
             "responses_stream" => Self::ResponsesStream,
             "count_tokens" => Self::CountTokens,
             "rerank" => Self::Rerank,
+            "passthrough" => Self::Passthrough,
+            "passthrough_stream" => Self::PassthroughStream,
             _ => return None,
         })
     }
@@ -78,6 +87,7 @@ impl RequestType {
             Self::Responses | Self::ResponsesStream => "responses",
             Self::CountTokens => "count_tokens",
             Self::Rerank => "rerank",
+            Self::Passthrough | Self::PassthroughStream => "passthrough",
         }
     }
 }
@@ -114,6 +124,8 @@ pub enum RequestBody {
     Rerank(RerankRequest),
     /// OpenAI Responses API.
     Responses(ResponsesRequest),
+    /// A native request forwarded without conversion.
+    Passthrough(PassthroughRequest),
 }
 
 impl RequestBody {
@@ -130,6 +142,8 @@ impl RequestBody {
             Self::Rerank(_) => RequestType::Rerank,
             Self::Responses(r) if r.is_stream() => RequestType::ResponsesStream,
             Self::Responses(_) => RequestType::Responses,
+            Self::Passthrough(r) if r.stream => RequestType::PassthroughStream,
+            Self::Passthrough(_) => RequestType::Passthrough,
         }
     }
 
@@ -142,6 +156,7 @@ impl RequestBody {
             Self::CountTokens(r) => &r.model,
             Self::Rerank(r) => &r.model,
             Self::Responses(r) => &r.model,
+            Self::Passthrough(r) => &r.model,
             Self::ListModels(_) => "",
         }
     }
@@ -155,6 +170,7 @@ impl RequestBody {
             Self::CountTokens(r) => &mut r.model,
             Self::Rerank(r) => &mut r.model,
             Self::Responses(r) => &mut r.model,
+            Self::Passthrough(r) => &mut r.model,
             Self::ListModels(_) => return,
         };
         if slot != model {
@@ -172,7 +188,7 @@ impl RequestBody {
             Self::CountTokens(r) => &mut r.fallbacks,
             Self::Rerank(r) => &mut r.fallbacks,
             Self::Responses(r) => &mut r.fallbacks,
-            Self::ListModels(_) => return Vec::new(),
+            Self::ListModels(_) | Self::Passthrough(_) => return Vec::new(),
         };
         slot.take().unwrap_or_default()
     }
@@ -204,6 +220,7 @@ impl Request {
             RequestType::ChatCompletionStream
                 | RequestType::TextCompletionStream
                 | RequestType::ResponsesStream
+                | RequestType::PassthroughStream
         )
     }
 }
@@ -240,6 +257,8 @@ pub enum Response {
     Rerank(RerankResponse),
     /// OpenAI Responses API.
     Responses(ResponsesResponse),
+    /// A native answer relayed without conversion.
+    Passthrough(PassthroughResponse),
 }
 
 impl Response {
@@ -251,7 +270,7 @@ impl Response {
             Self::Embedding(r) => r.usage.as_ref(),
             Self::Rerank(r) => r.usage.as_ref(),
             Self::Responses(r) => r.unified_usage(),
-            Self::ListModels(_) | Self::CountTokens(_) => None,
+            Self::ListModels(_) | Self::CountTokens(_) | Self::Passthrough(_) => None,
         }
     }
 
@@ -265,6 +284,7 @@ impl Response {
             Self::CountTokens(r) => &mut r.extra_fields,
             Self::Rerank(r) => &mut r.extra_fields,
             Self::Responses(r) => &mut r.extra_fields,
+            Self::Passthrough(r) => &mut r.extra_fields,
         }
     }
 
@@ -278,6 +298,7 @@ impl Response {
             Self::CountTokens(r) => serde_json::to_vec(r),
             Self::Rerank(r) => serde_json::to_vec(r),
             Self::Responses(r) => serde_json::to_vec(r),
+            Self::Passthrough(r) => Ok(r.body.to_vec()),
         }
     }
 

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ExtraFields, ExtraMap, ReasoningDetail, ResponsesStreamEvent, Role, TextCompletionResponse,
-    Usage,
+    ExtraFields, ExtraMap, PassthroughHead, ReasoningDetail, ResponsesStreamEvent, Role,
+    TextCompletionResponse, Usage,
 };
 
 /// One streamed chunk of any request type.
@@ -17,6 +17,10 @@ pub enum StreamChunk {
     Text(TextCompletionResponse),
     /// A Responses API stream event.
     Responses(ResponsesStreamEvent),
+    /// Status and headers of a streamed passthrough answer (always its first chunk).
+    RawHead(PassthroughHead),
+    /// Body bytes of a streamed passthrough answer, relayed unchanged.
+    Raw(bytes::Bytes),
 }
 
 impl StreamChunk {
@@ -26,6 +30,7 @@ impl StreamChunk {
             Self::Chat(c) => c.usage.as_ref(),
             Self::Text(c) => c.usage.as_ref(),
             Self::Responses(e) => e.usage(),
+            Self::RawHead(_) | Self::Raw(_) => None,
         }
     }
 
@@ -36,6 +41,7 @@ impl StreamChunk {
             Self::Chat(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::Text(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::Responses(e) => e.terminal_status(),
+            Self::RawHead(_) | Self::Raw(_) => None,
         }
     }
 
@@ -43,7 +49,7 @@ impl StreamChunk {
     /// (Responses API); `None` for `data:`-only formats.
     pub fn event_name(&self) -> Option<&str> {
         match self {
-            Self::Chat(_) | Self::Text(_) => None,
+            Self::Chat(_) | Self::Text(_) | Self::RawHead(_) | Self::Raw(_) => None,
             Self::Responses(e) => Some(e.event_type()),
         }
     }
@@ -54,6 +60,7 @@ impl StreamChunk {
             Self::Chat(c) => c.extra_fields = Some(fields),
             Self::Text(c) => c.extra_fields = Some(fields),
             Self::Responses(e) => e.set_extra_fields(fields),
+            Self::RawHead(_) | Self::Raw(_) => {}
         }
     }
 
@@ -63,6 +70,8 @@ impl StreamChunk {
             Self::Chat(c) => serde_json::to_vec(c),
             Self::Text(c) => serde_json::to_vec(c),
             Self::Responses(e) => serde_json::to_vec(e),
+            Self::RawHead(_) => Ok(Vec::new()),
+            Self::Raw(b) => Ok(b.to_vec()),
         }
     }
 }

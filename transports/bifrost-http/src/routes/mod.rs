@@ -2,6 +2,8 @@
 
 pub mod health;
 pub mod inference;
+pub mod integrations;
+pub mod passthrough;
 
 use std::sync::Arc;
 
@@ -83,23 +85,22 @@ fn cors(state: &AppState) -> CorsLayer {
         .expose_headers([HeaderName::from_static("x-request-id")])
 }
 
-/// The Responses API routes: `/v1/responses` and its OpenAI drop-in path.
-fn responses_routes(router: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
-    router
-        .route("/v1/responses", post(inference::responses))
-        .route("/openai/v1/responses", post(inference::responses))
-}
-
 /// Builds the gateway's router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors(&state);
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
-        .route("/v1/models", get(inference::list_models));
-    responses_routes(router)
+        .route("/v1/responses", post(inference::responses))
+        .route("/v1/models", get(inference::list_models))
         .route("/health", get(health::health))
+        .merge(integrations::integrations())
+        .merge(passthrough::router());
+    for prefix in integrations::FRAMEWORK_PREFIXES {
+        router = router.nest(prefix, integrations::framework());
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(cors)

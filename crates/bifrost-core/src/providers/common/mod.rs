@@ -2,6 +2,7 @@
 //! Responses API over chat completions.
 
 pub mod client;
+pub mod passthrough;
 pub mod responses;
 pub mod sse;
 pub mod upstream_error;

@@ -34,8 +34,8 @@ use crate::error::{BifrostError, ErrorKind};
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
-    ListModelsResponse, RequestType, ResponsesRequest, ResponsesResponse, TextCompletionRequest,
-    TextCompletionResponse,
+    ListModelsResponse, PassthroughRequest, PassthroughResponse, RequestType, ResponsesRequest,
+    ResponsesResponse, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// Why an OpenAI-compatible provider could not be set up.
@@ -269,6 +269,47 @@ impl OpenAiCompatible {
         Ok(resp)
     }
 
+    async fn send_passthrough(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let base = cx
+            .key
+            .server_url()
+            .or(self.base_url.as_deref())
+            .or(self.profile.default_base_url)
+            .ok_or_else(|| {
+                BifrostError::new(
+                    ErrorKind::ProviderNotConfigured,
+                    format!(
+                        "provider {} has no base URL: set network_config.base_url",
+                        self.name
+                    ),
+                )
+            })?;
+        let mut url = format!("{base}{}", req.path);
+        if let Some(q) = req.query.as_deref().filter(|q| !q.is_empty()) {
+            url.push('?');
+            url.push_str(q);
+        }
+        let mut auth = HeaderMap::new();
+        if !cx.key.value.is_empty()
+            && let Ok(v) = HeaderValue::from_str(&format!("Bearer {}", cx.key.value.expose()))
+        {
+            let mut v = v;
+            v.set_sensitive(true);
+            auth.insert(http::header::AUTHORIZATION, v);
+        }
+        let target = super::common::passthrough::Target {
+            client: &self.client,
+            provider: &self.name,
+            url,
+            auth,
+        };
+        super::common::passthrough::send(target, req, cx.extra_headers).await
+    }
+
     fn serialize<T: serde::Serialize>(&self, value: &T) -> Result<Vec<u8>, BifrostError> {
         serde_json::to_vec(value)
             .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
@@ -402,6 +443,12 @@ impl Provider for OpenAiCompatible {
     }
 
     fn supports(&self, rt: RequestType) -> bool {
+        if matches!(
+            rt,
+            RequestType::Passthrough | RequestType::PassthroughStream
+        ) {
+            return self.allowed.as_ref().is_none_or(|a| a.contains(&rt));
+        }
         let served = self.path_overrides.contains_key(&rt) || self.profile.path(rt).is_some();
         served && self.allowed.as_ref().is_none_or(|a| a.contains(&rt))
     }
@@ -519,5 +566,23 @@ impl Provider for OpenAiCompatible {
         let body = self.serialize(req)?;
         self.post_json(&cx, RequestType::Embedding, body, "embedding response")
             .await
+    }
+
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        super::common::passthrough::complete(&self.name, resp).await
+    }
+
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        Ok(super::common::passthrough::stream(&self.name, resp))
     }
 }

@@ -135,10 +135,11 @@ pub fn translate_chat_stream(upstream: ChunkStream, request: &ResponsesRequest) 
                     // Already in the right shape (a provider that streams natively).
                     return Some((Ok(StreamChunk::Responses(event)), st));
                 }
-                Some(Ok(StreamChunk::Text(_))) => {
+                Some(Ok(_)) => {
                     st.done = true;
-                    let err =
-                        BifrostError::internal("a chat stream produced a text completion chunk");
+                    let err = BifrostError::internal(
+                        "a chat stream produced a chunk that is not a chat completion chunk",
+                    );
                     return Some((Err(err), st));
                 }
                 Some(Err(e)) => {
