@@ -8,8 +8,8 @@ use bifrost_mock_upstream::RecordedRequest;
 use common::{Gw, body_of, error_json, fast_retries, merge, ok_json, one_key, providers};
 use serde_json::{Value, json};
 
-/// `openai` (native Responses API) and `groq` (Responses over chat), both at the mock, without
-/// retries.
+/// `openai` (native Responses API), `groq` and `anthropic` (Responses over chat), all at the
+/// mock, without retries.
 async fn start() -> Gw {
     common::start(|url| {
         providers(&[
@@ -18,6 +18,10 @@ async fn start() -> Gw {
                 merge(one_key(url, "sk-openai-good"), fast_retries(0)),
             ),
             ("groq", merge(one_key(url, "sk-groq-good"), fast_retries(0))),
+            (
+                "anthropic",
+                merge(one_key(url, "sk-ant-good"), fast_retries(0)),
+            ),
         ])
     })
     .await
@@ -503,4 +507,60 @@ async fn failures_before_the_first_event_are_plain_errors() {
         .await;
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn anthropic_thinking_round_trips_through_reasoning_items() {
+    let gw = start().await;
+    let ask = json!({"role": "user", "content": "Why is the sky blue?"});
+    let body = json!({"model": "anthropic/claude-sonnet-4-5", "input": [ask],
+                      "reasoning": {"effort": "low"}, "max_output_tokens": 4096});
+    let first = ok(&gw, &body).await;
+    let up = last_upstream(&gw);
+    assert_eq!(up.path, "/v1/messages");
+    assert_eq!(body_of(&up)["thinking"]["type"], "enabled");
+    let reasoning = &first["output"][0];
+    assert_eq!(reasoning["type"], "reasoning");
+    assert_eq!(
+        reasoning["summary"],
+        json!([{"type": "summary_text", "text": "Thinking about: Why is the sky blue?"}])
+    );
+    assert!(reasoning["reasoning_details"][0]["signature"].is_string());
+    assert_eq!(output_text(&first), "Echo: Why is the sky blue?");
+
+    // Streamed: the same items and usage, thinking as reasoning summary deltas.
+    let events = events(&gw, &body).await;
+    let done = check_events(&events);
+    let without_ids = |r: &Value| {
+        let mut out = r["output"].clone();
+        for item in out.as_array_mut().unwrap() {
+            item.as_object_mut().unwrap().remove("id");
+        }
+        out
+    };
+    assert_eq!(without_ids(&done), without_ids(&first));
+    assert_eq!(done["usage"], first["usage"]);
+    let thought: String = events
+        .iter()
+        .filter(|(n, _)| n == "response.reasoning_summary_text.delta")
+        .map(|(_, d)| d["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(thought, "Thinking about: Why is the sky blue?");
+
+    // Next turn: the signed thinking goes back to Anthropic (the mock checks the signature).
+    let mut input = vec![ask];
+    input.extend(first["output"].as_array().unwrap().iter().cloned());
+    input.push(json!({"role": "user", "content": "And at sunset?"}));
+    let mut next = body.clone();
+    next["input"] = json!(input);
+    let second = ok(&gw, &next).await;
+    assert_eq!(output_text(&second), "Echo: And at sunset?");
+    let sent = body_of(&last_upstream(&gw));
+    let assistant = &sent["messages"][1];
+    assert_eq!(assistant["role"], "assistant");
+    assert_eq!(assistant["content"][0]["type"], "thinking");
+    assert_eq!(
+        assistant["content"][0]["thinking"],
+        "Thinking about: Why is the sky blue?"
+    );
 }

@@ -84,9 +84,13 @@ pub(crate) fn skeleton(req: &ResponsesRequest, model: &str, created_at: u64) -> 
     }
 }
 
-/// The id base of a translated response: the chat completion's id, or a fresh one.
+/// The id base of a translated response: the chat completion's id without its type prefix, or a
+/// fresh one.
 pub(crate) fn id_base(chat_id: &str) -> String {
-    let trimmed = chat_id.trim_start_matches("chatcmpl-");
+    let trimmed = ["chatcmpl-", "msg_", "resp_"]
+        .iter()
+        .find_map(|p| chat_id.strip_prefix(p))
+        .unwrap_or(chat_id);
     if trimmed.is_empty() {
         uuid::Uuid::new_v4().simple().to_string()
     } else {
