@@ -32,3 +32,11 @@ pub use usage::*;
 
 /// Unknown JSON fields kept on a typed value so that they can be forwarded unchanged.
 pub type ExtraMap = serde_json::Map<String, serde_json::Value>;
+
+/// Serializes `value` as JSON into a buffer sized for a typical gateway body, so that small
+/// bodies are written without reallocating.
+pub fn to_json_vec<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut buf, value)?;
+    Ok(buf)
+}

@@ -291,13 +291,13 @@ impl Response {
     /// Serializes the response as JSON.
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
         match self {
-            Self::Chat(r) => serde_json::to_vec(r),
-            Self::TextCompletion(r) => serde_json::to_vec(r),
-            Self::Embedding(r) => serde_json::to_vec(r),
-            Self::ListModels(r) => serde_json::to_vec(r),
-            Self::CountTokens(r) => serde_json::to_vec(r),
-            Self::Rerank(r) => serde_json::to_vec(r),
-            Self::Responses(r) => serde_json::to_vec(r),
+            Self::Chat(r) => super::to_json_vec(r),
+            Self::TextCompletion(r) => super::to_json_vec(r),
+            Self::Embedding(r) => super::to_json_vec(r),
+            Self::ListModels(r) => super::to_json_vec(r),
+            Self::CountTokens(r) => super::to_json_vec(r),
+            Self::Rerank(r) => super::to_json_vec(r),
+            Self::Responses(r) => super::to_json_vec(r),
             Self::Passthrough(r) => Ok(r.body.to_vec()),
         }
     }

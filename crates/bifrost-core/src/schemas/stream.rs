@@ -67,9 +67,9 @@ impl StreamChunk {
     /// Serializes the chunk as JSON.
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
         match self {
-            Self::Chat(c) => serde_json::to_vec(c),
-            Self::Text(c) => serde_json::to_vec(c),
-            Self::Responses(e) => serde_json::to_vec(e),
+            Self::Chat(c) => super::to_json_vec(c),
+            Self::Text(c) => super::to_json_vec(c),
+            Self::Responses(e) => super::to_json_vec(e),
             Self::RawHead(_) => Ok(Vec::new()),
             Self::Raw(b) => Ok(b.to_vec()),
         }

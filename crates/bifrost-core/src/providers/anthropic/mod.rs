@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod headers;
+pub mod inbound;
 pub mod request;
 pub mod response;
 pub mod stream;
@@ -96,7 +97,7 @@ fn unix_now() -> u64 {
 }
 
 fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, BifrostError> {
-    serde_json::to_vec(value)
+    crate::schemas::to_json_vec(value)
         .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
 }
 

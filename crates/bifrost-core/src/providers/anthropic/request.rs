@@ -3,10 +3,10 @@
 //! | unified | Anthropic |
 //! |---|---|
 //! | `system` / `developer` messages (anywhere) | `system`: a string, or text blocks when there are several or a `cache_control` |
-//! | `user` content parts | `text`, `image` (`data:` URL -> `base64`, `http(s)` URL -> `url`), `document` (`file`) blocks; unknown part types pass through as native blocks |
+//! | `user` content parts | `text` (with `cache_control` and `citations`), `image` (`data:` URL -> `base64`, `http(s)` URL -> `url`), `document` (`file`) blocks; unknown part types pass through as native blocks |
 //! | `assistant` `reasoning_details` | `thinking` (`reasoning.text` + signature) and `redacted_thinking` (`reasoning.encrypted`) blocks, first |
 //! | `assistant` `tool_calls` | `tool_use` blocks (arguments parsed into `input`) |
-//! | consecutive `tool` messages | one `user` turn of `tool_result` blocks |
+//! | consecutive `tool` messages (and a `user` message right after them) | one `user` turn of `tool_result` blocks (then the user's blocks) |
 //! | `tools` (function) | `{name, description, input_schema, strict}`; other tool types pass through |
 //! | `tool_choice` auto / none / required / named | `auto` / `none` / `any` / `tool`; `parallel_tool_calls: false` -> `disable_parallel_tool_use` |
 //! | `max_completion_tokens`, else `max_tokens`, else [`DEFAULT_MAX_TOKENS`] | `max_tokens` (required by Anthropic) |
@@ -323,6 +323,14 @@ pub fn convert_messages(
                     results.push(tool_result(tool_msg)?);
                     i += 1;
                 }
+                // A user message right after the results belongs to the same user turn.
+                if let Some(next) = messages.get(i).filter(|m| m.role == Role::User) {
+                    let blocks = user_content(next)?.into_blocks().into_iter();
+                    results.extend(
+                        blocks.filter(|b| b.kind != "text" || b.text.as_deref() != Some("")),
+                    );
+                    i += 1;
+                }
                 out.push(Message {
                     role: "user".to_owned(),
                     content: Content::Blocks(results),
@@ -395,7 +403,16 @@ fn user_content(msg: &ChatMessage) -> Result<Content, BifrostError> {
 fn convert_part(part: &ContentPart) -> Result<ContentBlock, BifrostError> {
     let cache_control = part.extra.get("cache_control").cloned();
     let block = match &part.kind {
-        ContentPartType::Text => ContentBlock::text(part.text.clone().unwrap_or_default()),
+        ContentPartType::Text => {
+            let mut block = ContentBlock::text(part.text.clone().unwrap_or_default());
+            // Citations of a replayed assistant text block (the drop-in route keeps them).
+            if let Some(citations) = part.extra.get("citations") {
+                block
+                    .extra
+                    .insert("citations".to_owned(), citations.clone());
+            }
+            block
+        }
         ContentPartType::Refusal => ContentBlock::text(
             part.refusal
                 .clone()

@@ -97,7 +97,12 @@ impl Content {
 
 /// One content block of any type (`text`, `image`, `document`, `tool_use`, `tool_result`,
 /// `thinking`, `redacted_thinking`, and types this gateway passes through unchanged).
+///
+/// Deserializing never fails for a JSON object: a field whose value does not have the shape
+/// this struct expects (a `search_result`'s string `source`, a server tool result's object
+/// `content`) stays in `extra` as it was, so the block serializes back unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ExtraMap")]
 pub struct ContentBlock {
     /// Block type.
     #[serde(rename = "type")]
@@ -141,6 +146,38 @@ pub struct ContentBlock {
     /// Fields of other block types (`citations`, `title`, server tool fields, ...).
     #[serde(flatten)]
     pub extra: ExtraMap,
+}
+
+/// Removes `key` from `map` when its value has the shape of `T`; leaves it otherwise.
+fn take_as<T: serde::de::DeserializeOwned>(map: &mut ExtraMap, key: &str) -> Option<T> {
+    let parsed = T::deserialize(map.get(key)?).ok()?;
+    map.shift_remove(key);
+    Some(parsed)
+}
+
+impl From<ExtraMap> for ContentBlock {
+    fn from(mut map: ExtraMap) -> Self {
+        let kind = match map.get("type") {
+            Some(serde_json::Value::String(_)) => take_as(&mut map, "type").unwrap_or_default(),
+            _ => String::new(),
+        };
+        Self {
+            kind,
+            text: take_as(&mut map, "text"),
+            source: take_as(&mut map, "source"),
+            id: take_as(&mut map, "id"),
+            name: take_as(&mut map, "name"),
+            input: take_as(&mut map, "input"),
+            tool_use_id: take_as(&mut map, "tool_use_id"),
+            content: take_as(&mut map, "content"),
+            is_error: take_as(&mut map, "is_error"),
+            thinking: take_as(&mut map, "thinking"),
+            signature: take_as(&mut map, "signature"),
+            data: take_as(&mut map, "data"),
+            cache_control: take_as(&mut map, "cache_control"),
+            extra: map,
+        }
+    }
 }
 
 impl ContentBlock {

@@ -52,6 +52,18 @@ pub enum OpenAiSetupError {
     UnknownRequestType(String),
 }
 
+/// Request types whose URL is parsed once at construction.
+const URL_REQUEST_TYPES: [RequestType; 8] = [
+    RequestType::ChatCompletion,
+    RequestType::ChatCompletionStream,
+    RequestType::TextCompletion,
+    RequestType::TextCompletionStream,
+    RequestType::Embedding,
+    RequestType::ListModels,
+    RequestType::Responses,
+    RequestType::ResponsesStream,
+];
+
 /// An OpenAI-compatible provider.
 pub struct OpenAiCompatible {
     name: Arc<str>,
@@ -61,6 +73,7 @@ pub struct OpenAiCompatible {
     keyless: bool,
     allowed: Option<HashSet<RequestType>>,
     path_overrides: HashMap<RequestType, String>,
+    parsed_urls: HashMap<RequestType, reqwest::Url>,
     disable_store: bool,
 }
 
@@ -92,7 +105,7 @@ impl OpenAiCompatible {
         let client = build_client(&network, config.proxy_config.as_ref(), default_headers)?;
         let custom = config.custom_provider_config.as_ref();
         let (allowed, path_overrides) = custom_rules(custom)?;
-        Ok(Self {
+        let mut provider = Self {
             name: Arc::from(name),
             keyless: profile.keyless || custom.is_some_and(|c| c.is_key_less),
             profile,
@@ -105,7 +118,16 @@ impl OpenAiCompatible {
                 .as_ref()
                 .and_then(|c| c.disable_store)
                 .unwrap_or(false),
-        })
+            parsed_urls: HashMap::new(),
+        };
+        for rt in URL_REQUEST_TYPES {
+            if let Ok(raw) = provider.raw_url(None, rt)
+                && let Ok(url) = reqwest::Url::parse(&raw)
+            {
+                provider.parsed_urls.insert(rt, url);
+            }
+        }
+        Ok(provider)
     }
 
     fn check_allowed(&self, rt: RequestType) -> Result<(), BifrostError> {
@@ -116,7 +138,23 @@ impl OpenAiCompatible {
         }
     }
 
-    fn url(&self, cx: &CallContext<'_>, rt: RequestType) -> Result<String, BifrostError> {
+    /// The upstream URL of `rt`: parsed once at construction unless the key names its own server.
+    fn url(&self, cx: &CallContext<'_>, rt: RequestType) -> Result<reqwest::Url, BifrostError> {
+        if cx.key.server_url().is_none()
+            && let Some(url) = self.parsed_urls.get(&rt)
+        {
+            return Ok(url.clone());
+        }
+        let raw = self.raw_url(cx.key.server_url(), rt)?;
+        reqwest::Url::parse(&raw).map_err(|e| {
+            BifrostError::new(
+                ErrorKind::ProviderNotConfigured,
+                format!("provider {} has an invalid URL {raw:?}: {e}", self.name),
+            )
+        })
+    }
+
+    fn raw_url(&self, key_server: Option<&str>, rt: RequestType) -> Result<String, BifrostError> {
         let path = match self.path_overrides.get(&rt) {
             Some(p) if p.starts_with("http://") || p.starts_with("https://") => {
                 return Ok(p.clone());
@@ -127,9 +165,7 @@ impl OpenAiCompatible {
                 .path(rt)
                 .ok_or_else(|| unsupported(rt, &self.name))?,
         };
-        let base = cx
-            .key
-            .server_url()
+        let base = key_server
             .or(self.base_url.as_deref())
             .or(self.profile.default_base_url)
             .ok_or_else(|| {
@@ -148,7 +184,7 @@ impl OpenAiCompatible {
         &self,
         cx: &CallContext<'_>,
         method: Method,
-        url: String,
+        url: reqwest::Url,
     ) -> reqwest::RequestBuilder {
         let mut b = self.client.request(method, url);
         if !cx.key.value.is_empty() {
@@ -311,7 +347,7 @@ impl OpenAiCompatible {
     }
 
     fn serialize<T: serde::Serialize>(&self, value: &T) -> Result<Vec<u8>, BifrostError> {
-        serde_json::to_vec(value)
+        crate::schemas::to_json_vec(value)
             .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
     }
 

@@ -1,6 +1,7 @@
-//! Drop-in routes that speak each SDK's native API (`/openai`, ...) and the framework prefixes
+//! Drop-in routes that speak each SDK's native API (`/openai`, `/anthropic`, ...) and the framework prefixes
 //! (`/litellm`, `/langchain`, `/pydanticai`) that expose them again under one prefix.
 
+pub mod anthropic;
 pub mod openai;
 
 use std::sync::Arc;
@@ -13,7 +14,9 @@ use crate::state::AppState;
 
 /// Every drop-in route group, without a framework prefix.
 pub fn integrations() -> Router<Arc<AppState>> {
-    Router::new().nest("/openai", openai::router())
+    Router::new()
+        .nest("/openai", openai::router())
+        .nest("/anthropic", anthropic::router())
 }
 
 /// What a framework prefix exposes: the OpenAI-compatible `/v1` routes and every integration.
