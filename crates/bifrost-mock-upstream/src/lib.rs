@@ -1,6 +1,6 @@
 //! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus Anthropic's Messages API
 //! (see [`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`, and `/v1/models` when the
-//! request carries `x-api-key` or `anthropic-version`).
+//! request carries `x-api-key` or `anthropic-version`) and Google's Gemini and Vertex AI APIs.
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -17,6 +17,11 @@
 //! * `POST /v1/responses` (OpenAI's Responses API: non-stream and typed event stream, function
 //!   calls, reasoning, `text.format`, `max_output_tokens`),
 //! * `GET /v1/models`, `GET /v1/models/{id}`.
+//!
+//! Google's paths (`/v1beta/models/{model}:generateContent`, Vertex AI's
+//! `/v1/projects/.../publishers/google/models/{model}:...`, `POST /token`, ...) are served by a
+//! Gemini / Vertex AI mock with Google's wire format, credentials and error bodies, the same
+//! echo semantics and the same fault names (see the `google` module).
 //!
 //! Unknown paths get OpenAI's `404 Invalid URL` error. Responses are
 //! deterministic: chat content is `"Echo: " + <last user message>`, and a
@@ -57,6 +62,7 @@ mod completions;
 mod embeddings;
 mod error;
 mod faults;
+mod google;
 mod models;
 mod responses;
 mod server;
@@ -76,6 +82,10 @@ use crate::server::Shared;
 
 pub use crate::anthropic::models::ANTHROPIC_MODELS;
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
+pub use crate::google::auth::{
+    TEST_CLIENT_EMAIL, TOKEN_LIFETIME_SECS, access_token, test_service_account_json,
+    wrong_service_account_json,
+};
 pub use crate::models::MODELS;
 
 /// Settings of a mock server.

@@ -2,7 +2,9 @@
 
 pub mod anthropic;
 pub mod common;
+pub mod gemini;
 pub mod openai;
+pub mod vertex;
 
 use std::sync::Arc;
 
@@ -66,7 +68,9 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    name == "anthropic" || openai::profile::profile(name).is_some()
+    name == "anthropic"
+        || openai::profile::profile(name).is_some()
+        || matches!(name, "gemini" | "vertex")
 }
 
 /// Why a provider could not be built.
@@ -111,6 +115,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let google_setup = |e: gemini::transport::GoogleSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     if let Some(custom) = &config.custom_provider_config {
         if is_known_provider(name) {
             return Err(ProviderBuildError::InvalidCustom {
@@ -134,6 +142,9 @@ pub fn build_provider(
             "anthropic" => Ok(Arc::new(
                 anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?,
             )),
+            "gemini" => Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            )),
             "" => Err(ProviderBuildError::InvalidCustom {
                 name: name.to_owned(),
                 reason: "base_provider_type is required".to_owned(),
@@ -149,6 +160,19 @@ pub fn build_provider(
                 ),
             }),
         };
+    }
+    match name {
+        "gemini" => {
+            return Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        "vertex" => {
+            return Ok(Arc::new(
+                vertex::VertexProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        _ => {}
     }
     if name == "anthropic" {
         let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
