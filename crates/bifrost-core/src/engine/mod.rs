@@ -35,8 +35,8 @@ use crate::provider::ChunkStream;
 use crate::providers::ProviderBuildError;
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
-    ListModelsResponse, ModelRef, Request, RequestBody, RequestType, Response,
-    TextCompletionRequest, TextCompletionResponse,
+    ListModelsResponse, ModelRef, Request, RequestBody, RequestType, Response, ResponsesRequest,
+    ResponsesResponse, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// What a target produced.
@@ -258,6 +258,40 @@ impl Bifrost {
                 "unexpected response type for embeddings",
             )),
         }
+    }
+
+    /// OpenAI Responses API request with a fresh context (native for providers that serve it,
+    /// over chat completions for the others).
+    pub async fn responses(
+        &self,
+        mut request: ResponsesRequest,
+    ) -> Result<ResponsesResponse, BifrostError> {
+        request.stream = None;
+        let mut ctx = RequestContext {
+            model_requested: request.model.clone(),
+            ..RequestContext::default()
+        };
+        let req = self.request(RequestBody::Responses(request))?;
+        match self.execute(&mut ctx, req).await? {
+            Response::Responses(r) => Ok(r),
+            _ => Err(BifrostError::internal(
+                "unexpected response type for a responses request",
+            )),
+        }
+    }
+
+    /// Streamed Responses API request with a fresh context: yields Responses events.
+    pub async fn responses_stream(
+        &self,
+        mut request: ResponsesRequest,
+    ) -> Result<ResponseStream, BifrostError> {
+        request.stream = Some(true);
+        let ctx = RequestContext {
+            model_requested: request.model.clone(),
+            ..RequestContext::default()
+        };
+        let req = self.request(RequestBody::Responses(request))?;
+        self.execute_stream(ctx, req).await
     }
 
     /// Runs a non-streamed request through plugins, dispatch and fallbacks.
@@ -576,7 +610,7 @@ impl Bifrost {
     ) -> Result<Answer, BifrostError> {
         let provider = state.provider.clone();
         let rt = req.request_type();
-        if !provider.supports(rt) {
+        if !serves(&*provider, rt) {
             return Err(crate::provider::unsupported(rt, &state.name));
         }
         let model = req.model.clone();
@@ -606,6 +640,15 @@ impl Bifrost {
                 let r = with_retries(state, ctx, &model, body, calls::text).await?;
                 Ok(Answer::Response(Response::TextCompletion(r)))
             }
+            RequestBody::Responses(body) if body.is_stream() => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::responses_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Responses(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::responses).await?;
+                Ok(Answer::Response(Response::Responses(r)))
+            }
             RequestBody::Embedding(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::embedding).await?;
                 Ok(Answer::Response(Response::Embedding(r)))
@@ -633,6 +676,17 @@ impl Bifrost {
             }
         }
     }
+}
+
+/// Whether `provider` can serve `rt`. The Responses API is served over chat completions by
+/// default, so a provider that chats serves it too (unless its own `responses` refuses).
+fn serves(provider: &dyn crate::provider::Provider, rt: RequestType) -> bool {
+    provider.supports(rt)
+        || match rt {
+            RequestType::Responses => provider.supports(RequestType::ChatCompletion),
+            RequestType::ResponsesStream => provider.supports(RequestType::ChatCompletionStream),
+            _ => false,
+        }
 }
 
 async fn run_post_hooks(

@@ -257,6 +257,10 @@ pub fn stream_from_response(response: Response) -> ChunkStream {
     let chunks: Vec<Result<StreamChunk, BifrostError>> = match response {
         Response::Chat(r) => chat_chunks(r).into_iter().map(Ok).collect(),
         Response::TextCompletion(r) => text_chunks(r).into_iter().map(Ok).collect(),
+        Response::Responses(r) => crate::providers::common::responses::events_from_response(r)
+            .into_iter()
+            .map(|e| Ok(StreamChunk::Responses(e)))
+            .collect(),
         other => vec![Err(BifrostError::internal(format!(
             "a {:?} response cannot be streamed",
             std::mem::discriminant(&other)

@@ -1,12 +1,14 @@
 //! The OpenAI-compatible inference routes: `/v1/chat/completions`, `/v1/completions`,
-//! `/v1/embeddings`, `/v1/models`.
+//! `/v1/embeddings`, `/v1/responses`, `/v1/models`.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::response::Response;
-use bifrost_core::schemas::{ChatRequest, EmbeddingRequest, RequestBody, TextCompletionRequest};
+use bifrost_core::schemas::{
+    ChatRequest, EmbeddingRequest, RequestBody, ResponsesRequest, TextCompletionRequest,
+};
 use bifrost_core::{BifrostError, ErrorKind, RequestContext};
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
@@ -27,6 +29,8 @@ pub enum Route {
     Text,
     /// `POST /v1/embeddings`
     Embeddings,
+    /// `POST /v1/responses`
+    Responses,
 }
 
 /// A JSON answer with `x-request-id`.
@@ -105,6 +109,16 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                 );
             }
             RequestBody::Embedding(req)
+        }
+        Route::Responses => {
+            let req: ResponsesRequest = parse_json(bytes)?;
+            if req.input.as_ref().is_none_or(|i| i.is_empty()) {
+                return Err(
+                    BifrostError::invalid_request("input is required for responses")
+                        .with_param("input"),
+                );
+            }
+            RequestBody::Responses(req)
         }
     })
 }
@@ -257,6 +271,12 @@ pub async fn completions(State(state): State<Arc<AppState>>, req: Request) -> Re
 pub async fn embeddings(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     handle(&state, Route::Embeddings, parts.headers, body).await
+}
+
+/// `POST /v1/responses` (OpenAI's Responses API; streamed as typed events).
+pub async fn responses(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    handle(&state, Route::Responses, parts.headers, body).await
 }
 
 /// Query of `GET /v1/models`.

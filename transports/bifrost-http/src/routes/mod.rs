@@ -94,6 +94,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
+        .route("/v1/responses", post(inference::responses))
         .route("/v1/models", get(inference::list_models))
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
