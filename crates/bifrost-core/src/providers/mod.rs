@@ -1,5 +1,8 @@
 //! Provider implementations and the registry that builds them from configuration.
 
+pub mod azure;
+pub mod bedrock;
+pub mod cohere;
 pub mod common;
 pub mod openai;
 
@@ -65,7 +68,7 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    openai::profile::profile(name).is_some()
+    matches!(name, "azure" | "bedrock" | "cohere") || openai::profile::profile(name).is_some()
 }
 
 /// Why a provider could not be built.
@@ -126,6 +129,12 @@ pub fn build_provider(
                 .map_err(setup)?;
                 Ok(Arc::new(p))
             }
+            "bedrock" => Ok(Arc::new(
+                bedrock::BedrockProvider::new(name, config).map_err(setup)?,
+            )),
+            "cohere" => Ok(Arc::new(
+                cohere::CohereProvider::new(name, config).map_err(setup)?,
+            )),
             "" => Err(ProviderBuildError::InvalidCustom {
                 name: name.to_owned(),
                 reason: "base_provider_type is required".to_owned(),
@@ -141,6 +150,24 @@ pub fn build_provider(
                 ),
             }),
         };
+    }
+    match name {
+        "azure" => {
+            return Ok(Arc::new(
+                azure::AzureProvider::new(name, config).map_err(setup)?,
+            ));
+        }
+        "bedrock" => {
+            return Ok(Arc::new(
+                bedrock::BedrockProvider::new(name, config).map_err(setup)?,
+            ));
+        }
+        "cohere" => {
+            return Ok(Arc::new(
+                cohere::CohereProvider::new(name, config).map_err(setup)?,
+            ));
+        }
+        _ => {}
     }
     if let Some(profile) = openai::profile::profile(name) {
         let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;
