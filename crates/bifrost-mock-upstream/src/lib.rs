@@ -1,4 +1,8 @@
-//! A faithful mock of OpenAI's HTTP API for Bifrost-rs.
+//! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus native provider APIs:
+//! AWS Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`, `/converse-stream`,
+//! `/invoke`, SigV4-verified), Azure OpenAI ([`azure`]: `/openai/v1/...` and
+//! `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`, `/v2/embed`,
+//! `/v2/rerank`, and `/cohere/v1/models`).
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -47,12 +51,16 @@
 //! ```
 
 mod auth;
+pub mod azure;
+pub mod bedrock;
 mod chat;
+pub mod cohere;
 mod completions;
 mod embeddings;
 mod error;
 mod faults;
 mod models;
+mod native;
 mod server;
 mod sse;
 mod text;
@@ -68,6 +76,9 @@ use tokio::sync::watch;
 
 use crate::server::Shared;
 
+pub use crate::bedrock::sigv4::{
+    ACCESS_KEY_ID as BEDROCK_ACCESS_KEY_ID, SECRET_ACCESS_KEY as BEDROCK_SECRET_ACCESS_KEY,
+};
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
 pub use crate::models::MODELS;
 

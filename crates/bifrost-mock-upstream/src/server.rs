@@ -101,7 +101,7 @@ impl Shared {
     }
 
     /// Counts one request for a `flaky-*` model; true if it must fail.
-    fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
+    pub(crate) fn flaky_should_fail(&self, model: &str, failures: u64) -> bool {
         let mut flaky = lock(&self.flaky);
         let seen = match flaky.get_mut(model) {
             Some(seen) => seen,
@@ -174,7 +174,7 @@ fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -238,6 +238,9 @@ async fn handle(
     body: &[u8],
     id: u64,
 ) -> Response {
+    if let Some(resp) = crate::native::handle(shared, parts, body, id).await {
+        return resp;
+    }
     if route == Route::NotFound {
         return invalid_url(parts.method.as_str(), parts.uri.path());
     }
@@ -277,7 +280,7 @@ async fn endpoint<E: Endpoint>(shared: &Shared, body: &[u8], id: u64) -> Respons
 }
 
 /// Applies `fault` around `generate`.
-async fn with_faults(
+pub(crate) async fn with_faults(
     shared: &Shared,
     fault: Fault,
     fault_key: &str,
