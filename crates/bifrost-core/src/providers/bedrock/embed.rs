@@ -92,11 +92,12 @@ pub fn cohere_request(texts: Vec<String>, req: &EmbeddingRequest) -> CohereEmbed
     }
 }
 
-fn vector(values: Vec<f32>, base64: bool) -> EmbeddingVector {
+fn vector(values: Vec<f64>, base64: bool) -> EmbeddingVector {
     if base64 {
-        EmbeddingVector::Base64(EmbeddingVector::base64_from_floats(&values))
+        let floats: Vec<f32> = values.iter().map(|v| *v as f32).collect();
+        EmbeddingVector::Base64(EmbeddingVector::base64_from_floats(&floats))
     } else {
-        EmbeddingVector::Float(values.into_iter().map(f64::from).collect())
+        EmbeddingVector::Float(values)
     }
 }
 
@@ -105,7 +106,7 @@ fn wants_base64(req: &EmbeddingRequest) -> bool {
 }
 
 fn response(
-    data: Vec<Vec<f32>>,
+    data: Vec<Vec<f64>>,
     model: &str,
     req: &EmbeddingRequest,
     tokens: u64,
@@ -157,7 +158,7 @@ pub fn cohere_response(
         Value::Object(mut by_type) => by_type.remove("float").unwrap_or(Value::Null),
         other => other,
     };
-    let vectors: Vec<Vec<f32>> =
+    let vectors: Vec<Vec<f64>> =
         serde_json::from_value(floats).map_err(|e| format!("embeddings: {e}"))?;
     Ok(response(vectors, model, req, tokens))
 }

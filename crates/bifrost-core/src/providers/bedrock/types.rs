@@ -533,7 +533,7 @@ pub struct TitanEmbedRequest {
 pub struct TitanEmbedResponse {
     /// The vector.
     #[serde(default)]
-    pub embedding: Vec<f32>,
+    pub embedding: Vec<f64>,
     /// Tokens in the input.
     #[serde(default)]
     pub input_text_token_count: u64,

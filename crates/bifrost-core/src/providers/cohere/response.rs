@@ -147,9 +147,10 @@ pub fn to_embedding_response(
                 object: "embedding".to_owned(),
                 index: i as u32,
                 embedding: if base64 {
-                    EmbeddingVector::Base64(EmbeddingVector::base64_from_floats(&v))
+                    let floats: Vec<f32> = v.iter().map(|x| *x as f32).collect();
+                    EmbeddingVector::Base64(EmbeddingVector::base64_from_floats(&floats))
                 } else {
-                    EmbeddingVector::Float(v.into_iter().map(f64::from).collect())
+                    EmbeddingVector::Float(v)
                 },
                 extra: ExtraMap::new(),
             })

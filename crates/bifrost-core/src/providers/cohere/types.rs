@@ -356,7 +356,7 @@ pub struct EmbedResponse {
 pub struct EmbeddingsByType {
     /// Float vectors.
     #[serde(default)]
-    pub float: Option<Vec<Vec<f32>>>,
+    pub float: Option<Vec<Vec<f64>>>,
     /// Other types (`int8`, `base64`, ...).
     #[serde(flatten)]
     pub extra: ExtraMap,
