@@ -167,9 +167,10 @@ pub fn to_rerank_response(resp: CohereRerank, model: &str, req: &RerankRequest) 
     let with_docs = req.return_documents.unwrap_or(false);
     let mut extra = ExtraMap::new();
     let mut usage = None;
-    if let Some(meta) = resp.meta {
-        let search_units = meta.billed_units.as_ref().and_then(|b| b.search_units);
-        let input = meta.tokens.as_ref().and_then(|t| t.input_tokens);
+    if let Some(meta) = resp.meta.filter(|m| !m.is_null()) {
+        let number = |path: &str| meta.pointer(path).and_then(serde_json::Value::as_f64);
+        let search_units = number("/billed_units/search_units");
+        let input = number("/tokens/input_tokens");
         if search_units.is_some() || input.is_some() {
             let mut u = Usage::new(count(input), 0);
             if let Some(units) = search_units {
@@ -180,9 +181,7 @@ pub fn to_rerank_response(resp: CohereRerank, model: &str, req: &RerankRequest) 
             }
             usage = Some(u);
         }
-        if let Ok(v) = serde_json::to_value(meta) {
-            extra.insert("meta".to_owned(), v);
-        }
+        extra.insert("meta".to_owned(), meta);
     }
     RerankResponse {
         id: resp.id.unwrap_or_default(),

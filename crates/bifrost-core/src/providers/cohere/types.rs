@@ -405,9 +405,9 @@ pub struct RerankResponse {
     /// Results, best first.
     #[serde(default)]
     pub results: Vec<RerankResult>,
-    /// Metadata and billing.
+    /// Metadata and billing (`{"api_version", "billed_units": {"search_units"}}`), kept verbatim.
     #[serde(default)]
-    pub meta: Option<Meta>,
+    pub meta: Option<Value>,
 }
 
 /// One ranked document.
