@@ -603,3 +603,29 @@ async fn reasoning_round_trip() {
         json!({"text": "Echo: Hello there"})
     );
 }
+
+#[tokio::test]
+async fn custom_provider_on_bedrock() {
+    let mock = MockUpstream::start().await.unwrap();
+    let provider = ProviderConfig {
+        keys: vec![sigv4_key(BEDROCK_SECRET_ACCESS_KEY)],
+        network_config: Some(NetworkConfig {
+            base_url: Some(mock.base_url()),
+            ..NetworkConfig::default()
+        }),
+        custom_provider_config: Some(bifrost_core::config::CustomProviderConfig {
+            base_provider_type: "bedrock".into(),
+            ..Default::default()
+        }),
+        ..ProviderConfig::default()
+    };
+    let providers = [("team-bedrock".to_owned(), provider)]
+        .into_iter()
+        .collect();
+    let b = Bifrost::new(EngineConfig::with_providers(providers), vec![]).unwrap();
+    let out = run(&b, simple_chat_req("team-bedrock/claude"), false)
+        .await
+        .unwrap();
+    assert_eq!(out.content, "Echo: Hello there");
+    assert_eq!(last(&mock).path, converse_path(false));
+}

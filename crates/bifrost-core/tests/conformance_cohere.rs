@@ -463,3 +463,30 @@ async fn list_models() {
     assert_eq!(req.path, "/cohere/v1/models");
     assert_eq!(req.query.as_deref(), Some("page_size=1000"));
 }
+
+#[tokio::test]
+async fn custom_provider_on_cohere() {
+    let mock = MockUpstream::start().await.unwrap();
+    let provider = ProviderConfig {
+        keys: vec![KeyConfig {
+            value: "co-key-1".into(),
+            ..KeyConfig::default()
+        }],
+        network_config: Some(NetworkConfig {
+            base_url: Some(format!("{}/cohere", mock.base_url())),
+            ..NetworkConfig::default()
+        }),
+        custom_provider_config: Some(bifrost_core::config::CustomProviderConfig {
+            base_provider_type: "cohere".into(),
+            ..Default::default()
+        }),
+        ..ProviderConfig::default()
+    };
+    let providers = [("my-cohere".to_owned(), provider)].into_iter().collect();
+    let b = Bifrost::new(EngineConfig::with_providers(providers), vec![]).unwrap();
+    let out = run(&b, simple_chat_req("my-cohere/command-r"), true)
+        .await
+        .unwrap();
+    assert_eq!(out.content, "Echo: Hello there");
+    assert_eq!(last_body(&mock)["model"], "command-r");
+}
