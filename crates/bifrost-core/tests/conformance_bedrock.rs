@@ -29,6 +29,10 @@ fn key(name: &str, bedrock: Value) -> KeyConfig {
                 ("claude".to_owned(), json!(MODEL_ID)),
                 ("titan".to_owned(), json!("amazon.titan-embed-text-v2:0")),
                 ("cohere-embed".to_owned(), json!("cohere.embed-english-v3")),
+                (
+                    "profile".to_owned(),
+                    json!("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -470,6 +474,15 @@ async fn sigv4_signature_verified() {
         assert_eq!(date.len(), 16);
         assert!(auth.contains(&format!("/{}/", &date[..8])));
     }
+    // An inference-profile ARN is one percent-encoded path segment, and its signature (over the
+    // double-encoded path, as AWS expects) verifies.
+    run(&b, simple_chat_req("bedrock/profile"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        last(&mock).path,
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc123/converse"
+    );
     // A Bedrock API key is sent as a bearer token instead of a signature.
     let api_key = engine(
         &mock,
