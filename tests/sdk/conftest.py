@@ -1,4 +1,5 @@
-"""Fixtures: the built mock upstream and gateway binaries, and OpenAI SDK clients pointed at them.
+"""Fixtures: the built mock upstream and gateway binaries, and OpenAI and Anthropic SDK clients
+pointed at them.
 
 The binaries are taken from ``BIFROST_BIN`` and ``MOCK_BIN`` when set, otherwise from
 ``$CARGO_TARGET_DIR/debug`` (or the repository's ``target/debug``). One mock and one gateway are
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx
 import openai
 import pytest
@@ -28,6 +30,9 @@ STARTUP_TIMEOUT_S = 30.0
 #: Key values: the mock accepts any key except those with a failure prefix (`bad` -> 401 ...).
 GOOD_KEY = "sk-openai-good-1"
 BAD_KEY = "bad-key-mistral"
+#: The gateway's Anthropic key (the Anthropic mock accepts it) and one it refuses.
+ANTHROPIC_KEY = "sk-ant-api03-test"
+ANTHROPIC_BAD_KEY = "bad-key-anthropic"
 
 #: Log files of the processes started by this session, printed when the run fails.
 _LOGS: dict[str, Path] = {}
@@ -142,6 +147,15 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 default_request_timeout_in_seconds=1,
                 stream_idle_timeout_in_seconds=1,
             ),
+            # Anthropic (the mock speaks its Messages API), no retries; the bad key (weight 0)
+            # is only used when pinned.
+            "anthropic": provider(
+                [
+                    key("anthropic-main", ANTHROPIC_KEY),
+                    key("anthropic-bad", ANTHROPIC_BAD_KEY, weight=0),
+                ],
+                max_retries=0,
+            ),
             # Retries with a tiny backoff.
             "cerebras": provider(
                 [key("cerebras-main", "sk-cerebras-good-1")],
@@ -251,6 +265,28 @@ def async_client(gateway: Gateway):
 
     def make() -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(base_url=gateway.base_url, api_key="sk-anything", max_retries=0)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def anthropic_client(gateway: Gateway) -> Iterator[anthropic.Anthropic]:
+    """The official Anthropic client; only `base_url` differs from talking to Anthropic. Its own
+    key is accepted by the gateway and never sent upstream."""
+    with anthropic.Anthropic(
+        base_url=f"{gateway.url}/anthropic", api_key="sk-ant-caller-own-key", max_retries=0
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def async_anthropic_client(gateway: Gateway):
+    """A factory for the official async Anthropic client (create it inside the event loop)."""
+
+    def make() -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(
+            base_url=f"{gateway.url}/anthropic", api_key="sk-ant-caller-own-key", max_retries=0
+        )
 
     return make
 

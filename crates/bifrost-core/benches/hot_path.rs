@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo bench -p bifrost-core`.
 
+#![allow(clippy::panic)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 

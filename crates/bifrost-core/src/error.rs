@@ -84,7 +84,7 @@ impl ErrorKind {
             | Self::UnsupportedOperation
             | Self::NoKeysForModel => "invalid_request_error",
             Self::QueueFull => "rate_limit_error",
-            Self::Timeout | Self::StreamIdleTimeout => "timeout_error",
+            Self::Timeout | Self::StreamIdleTimeout => "request_timed_out",
             Self::Network | Self::UpstreamDecode | Self::Upstream => "upstream_error",
             Self::CredentialsExhausted => "upstream_credentials_exhausted",
             Self::Cancelled => "request_cancelled",
@@ -183,7 +183,8 @@ impl BifrostError {
             kind,
             source,
             status: kind.default_status(),
-            is_bifrost_error: true,
+            // Every key was refused by the upstream: Bifrost reports this as not its own error.
+            is_bifrost_error: kind != ErrorKind::CredentialsExhausted,
             detail: ErrorDetail {
                 kind: Some(kind.type_name().to_owned()),
                 code: None,

@@ -18,8 +18,9 @@ use crate::error::{BifrostError, ErrorKind};
 use crate::key::Key;
 use crate::schemas::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
-    EmbeddingResponse, ListModelsRequest, ListModelsResponse, RequestType, RerankRequest,
-    RerankResponse, StreamChunk, TextCompletionRequest, TextCompletionResponse,
+    EmbeddingResponse, ListModelsRequest, ListModelsResponse, PassthroughRequest,
+    PassthroughResponse, RequestType, RerankRequest, RerankResponse, StreamChunk,
+    TextCompletionRequest, TextCompletionResponse,
 };
 
 /// A stream of chunks from the upstream. Ends after the last chunk; an `Err` item ends it too.
@@ -132,6 +133,28 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<RerankResponse, BifrostError> {
         let _ = (cx, req);
         Err(unsupported(RequestType::Rerank, self.name()))
+    }
+
+    /// Forwards a native request without body conversion, with this provider's credentials.
+    /// A non-success status is returned as an upstream error carrying the upstream's body.
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let _ = (cx, req);
+        Err(unsupported(RequestType::Passthrough, self.name()))
+    }
+
+    /// Streamed passthrough: the first item is [`StreamChunk::RawHead`], then
+    /// [`StreamChunk::Raw`] body bytes.
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let _ = (cx, req);
+        Err(unsupported(RequestType::PassthroughStream, self.name()))
     }
 }
 

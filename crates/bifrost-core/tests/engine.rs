@@ -136,7 +136,9 @@ impl Provider for FakeProvider {
     fn supports(&self, rt: RequestType) -> bool {
         matches!(
             rt,
-            RequestType::ChatCompletion | RequestType::ChatCompletionStream
+            RequestType::ChatCompletion
+                | RequestType::ChatCompletionStream
+                | RequestType::Passthrough
         )
     }
 
@@ -153,6 +155,20 @@ impl Provider for FakeProvider {
             Reply::Error(e) => Err(e),
             Reply::Chunks(_) => panic!("chunks scripted for a non-stream call"),
         }
+    }
+
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &bifrost_core::schemas::PassthroughRequest,
+    ) -> Result<bifrost_core::schemas::PassthroughResponse, BifrostError> {
+        self.record(&cx);
+        Ok(bifrost_core::schemas::PassthroughResponse {
+            status: 200,
+            headers: vec![],
+            body: req.body.clone(),
+            extra_fields: None,
+        })
     }
 
     async fn chat_stream(
@@ -888,4 +904,39 @@ async fn a_config_update_applies_to_new_requests_while_old_ones_finish() {
     assert_eq!(text_of(&fresh), "served by z");
     let old = in_flight.await.unwrap().unwrap();
     assert_eq!(text_of(&old), "served by a");
+}
+
+#[tokio::test(start_paused = true)]
+async fn passthrough_requests_run_the_whole_plugin_pipeline() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let h = harness_with(
+        vec![("openai", provider(keys(&["a"]), 0))],
+        vec![Arc::new(recorder("policy", &log))],
+        false,
+        |_, _, _| ok("unused"),
+    );
+    let mut ctx = RequestContext::new("p-1");
+    let req = bifrost_core::schemas::Request {
+        provider: "openai".into(),
+        model: "gpt-4o".into(),
+        fallbacks: vec![],
+        body: bifrost_core::schemas::RequestBody::Passthrough(
+            bifrost_core::schemas::PassthroughRequest {
+                method: "POST".into(),
+                path: "/v1/chat/completions".into(),
+                body: bytes::Bytes::from_static(b"{\"model\":\"gpt-4o\"}"),
+                model: "gpt-4o".into(),
+                ..Default::default()
+            },
+        ),
+    };
+    let Response::Passthrough(r) = h.bifrost.execute(&mut ctx, req).await.unwrap() else {
+        panic!("expected a passthrough answer")
+    };
+    assert_eq!(&r.body[..], b"{\"model\":\"gpt-4o\"}");
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["pre:policy:openai", "post:policy:response"]
+    );
+    assert_eq!(h.calls()[0].key, "a");
 }

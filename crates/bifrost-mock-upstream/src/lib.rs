@@ -1,8 +1,10 @@
 //! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus native provider APIs:
-//! AWS Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`, `/converse-stream`,
+//! Anthropic's Messages API ([`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`,
+//! and `/v1/models` when the request carries `x-api-key` or `anthropic-version`), AWS
+//! Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`, `/converse-stream`,
 //! `/invoke`, SigV4-verified), Azure OpenAI ([`azure`]: `/openai/v1/...` and
-//! `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`, `/v2/embed`,
-//! `/v2/rerank`, and `/cohere/v1/models`).
+//! `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`,
+//! `/v2/embed`, `/v2/rerank`, and `/cohere/v1/models`).
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -50,6 +52,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod anthropic;
 mod auth;
 pub mod azure;
 pub mod bedrock;
@@ -76,6 +79,7 @@ use tokio::sync::watch;
 
 use crate::server::Shared;
 
+pub use crate::anthropic::models::ANTHROPIC_MODELS;
 pub use crate::bedrock::sigv4::{
     ACCESS_KEY_ID as BEDROCK_ACCESS_KEY_ID, SECRET_ACCESS_KEY as BEDROCK_SECRET_ACCESS_KEY,
 };

@@ -95,13 +95,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BifrostError> 
             };
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let message = if path == "." || path.is_empty() {
+            // A syntax error before any field is entered has no useful path ("." or "?").
+            let at_root = matches!(path.as_str(), "" | "." | "?");
+            let message = if at_root {
                 format!("invalid request format: {inner}")
             } else {
                 format!("invalid request format: {path}: {inner}")
             };
             let mut e = BifrostError::invalid_request(message);
-            if path != "." && !path.is_empty() {
+            if !at_root {
                 e = e.with_param(path);
             }
             Err(e)

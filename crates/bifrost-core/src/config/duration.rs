@@ -58,9 +58,9 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-        Ok(self
-            .integer_unit
-            .saturating_mul(u32::try_from(v).unwrap_or(u32::MAX)))
+        // The unit is 1 ns or 1 ms, so its nanosecond count always fits in a u64.
+        let unit_nanos = u64::try_from(self.integer_unit.as_nanos()).unwrap_or(u64::MAX);
+        Ok(Duration::from_nanos(v.saturating_mul(unit_nanos)))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
@@ -161,5 +161,10 @@ mod tests {
         let g: GoDuration = serde_json::from_str("100000000").unwrap();
         assert_eq!(g.0, Duration::from_millis(100));
         assert!(serde_json::from_str::<Millis>("-5").is_err());
+        // Beyond u32::MAX units: 10 s in nanoseconds, 60 days in milliseconds.
+        let g: GoDuration = serde_json::from_str("10000000000").unwrap();
+        assert_eq!(g.0, Duration::from_secs(10));
+        let m: Millis = serde_json::from_str("5184000000").unwrap();
+        assert_eq!(m.0, Duration::from_secs(5_184_000));
     }
 }

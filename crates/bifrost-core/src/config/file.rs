@@ -63,7 +63,12 @@ impl ConfigFile {
             let path = e.path().to_string();
             let inner = e.into_inner();
             ConfigProblem::error(
-                if path == "." { "$".to_owned() } else { path },
+                // A syntax error before any field is entered has no useful path ("." or "?").
+                if path == "." || path == "?" {
+                    "$".to_owned()
+                } else {
+                    path
+                },
                 format!("{inner}"),
             )
         })
@@ -92,6 +97,7 @@ mod tests {
         assert_eq!(err.path, "providers.openai.keys[0].weight");
         assert!(err.message.contains("invalid type"), "{}", err.message);
         let err = ConfigFile::parse(b"{ not json").unwrap_err();
+        assert_eq!(err.path, "$");
         assert!(
             err.message.contains("key must be a string"),
             "{}",

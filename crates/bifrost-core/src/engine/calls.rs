@@ -7,8 +7,9 @@ use crate::error::BifrostError;
 use crate::provider::{CallContext, Provider};
 use crate::schemas::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
-    EmbeddingResponse, ListModelsRequest, ListModelsResponse, RerankRequest, RerankResponse,
-    TextCompletionRequest, TextCompletionResponse,
+    EmbeddingResponse, ListModelsRequest, ListModelsResponse, PassthroughRequest,
+    PassthroughResponse, RerankRequest, RerankResponse, TextCompletionRequest,
+    TextCompletionResponse,
 };
 
 type Call<'a, T> = BoxFuture<'a, Result<T, BifrostError>>;
@@ -89,4 +90,20 @@ pub(super) fn list_models<'a>(
     b: &'a mut ListModelsRequest,
 ) -> Call<'a, ListModelsResponse> {
     p.list_models(cx, b)
+}
+
+pub(super) fn passthrough<'a>(
+    p: &'a dyn Provider,
+    cx: CallContext<'a>,
+    b: &'a mut PassthroughRequest,
+) -> Call<'a, PassthroughResponse> {
+    p.passthrough(cx, b)
+}
+
+pub(super) fn passthrough_stream<'a>(
+    p: &'a dyn Provider,
+    cx: CallContext<'a>,
+    b: &'a mut PassthroughRequest,
+) -> Call<'a, PeekedStream> {
+    Box::pin(async move { peek(p.name(), p.passthrough_stream(cx, b).await).await })
 }

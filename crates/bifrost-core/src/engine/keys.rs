@@ -11,12 +11,17 @@ use crate::context::KeyPin;
 use crate::error::{BifrostError, ErrorKind};
 use crate::key::Key;
 
+/// The model name that stands for "any key will do" (model listing).
+pub const ANY_MODEL: &str = "*";
+
 /// The keys of one provider, indexed by the models they may serve.
 #[derive(Debug, Default)]
 pub struct KeyPool {
     keys: Vec<Key>,
     /// Keys that accept models not named anywhere.
     wildcard: Vec<u16>,
+    /// Every key (model listing may use any of them).
+    all: Vec<u16>,
     /// Keys per explicitly named model.
     by_model: HashMap<String, Vec<u16>>,
 }
@@ -90,9 +95,11 @@ impl KeyPool {
             .filter(|(_, k)| matches!(filter(k), Filter::All))
             .map(|(i, _)| i as u16)
             .collect();
+        let all = (0..keys.len()).map(|i| i as u16).collect();
         Self {
             keys,
             wildcard,
+            all,
             by_model,
         }
     }
@@ -107,8 +114,16 @@ impl KeyPool {
         self.keys.is_empty()
     }
 
-    /// Indices of the keys that may serve `model`.
+    /// Indices of every key.
+    pub fn all(&self) -> &[u16] {
+        &self.all
+    }
+
+    /// Indices of the keys that may serve `model` ([`ANY_MODEL`]: every key).
     pub fn candidates(&self, model: &str) -> &[u16] {
+        if model == ANY_MODEL {
+            return &self.all;
+        }
         self.by_model
             .get(model)
             .map(Vec::as_slice)

@@ -165,9 +165,20 @@ impl Bifrost {
     }
 
     /// Builds a [`Request`] from a typed body: parses `provider/model` and the body's `fallbacks`.
-    pub fn request(&self, mut body: RequestBody) -> Result<Request, BifrostError> {
+    pub fn request(&self, body: RequestBody) -> Result<Request, BifrostError> {
+        self.request_with_default(body, None)
+    }
+
+    /// Like [`Bifrost::request`], with the provider a bare model name (no `provider/` prefix)
+    /// goes to, as the drop-in routes do (`/anthropic` defaults to `anthropic`, ...).
+    pub fn request_with_default(
+        &self,
+        mut body: RequestBody,
+        default_provider: Option<&str>,
+    ) -> Result<Request, BifrostError> {
         let snapshot = self.snapshot.load();
-        let (target, mut fallbacks) = model_ref::parse_model(&snapshot, body.model())?;
+        let (target, mut fallbacks) =
+            model_ref::parse_model_with_default(&snapshot, body.model(), default_provider)?;
         for entry in body.take_fallbacks() {
             if let Some(f) = model_ref::parse_fallback(&snapshot, &entry) {
                 fallbacks.push(f);
@@ -334,8 +345,14 @@ impl Bifrost {
                 }
                 let mut ctx = RequestContext::new(request_id);
                 let mut req = ListModelsRequest::default();
-                let mut resp =
-                    with_retries(state, &mut ctx, "*", &mut req, calls::list_models).await?;
+                let mut resp = with_retries(
+                    state,
+                    &mut ctx,
+                    keys::ANY_MODEL,
+                    &mut req,
+                    calls::list_models,
+                )
+                .await?;
                 for m in &mut resp.data {
                     if !m.id.starts_with(&format!("{name}/")) {
                         m.id = format!("{name}/{}", m.id);
@@ -434,7 +451,6 @@ impl Bifrost {
                 }
             }
         }
-        primary_error = primary_error.clone();
         Err(primary_error)
     }
 
@@ -495,7 +511,7 @@ impl Bifrost {
             Ok(Answer::Response(r)) => {
                 let mut outcome = Outcome::Response(r);
                 run_post_hooks(&plugins[..ran], ctx, &mut outcome).await;
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
             Err(e) => {
                 let mut outcome = Outcome::Error(e);
@@ -511,7 +527,7 @@ impl Bifrost {
                         idle_timeout: std::time::Duration::from_secs(60),
                     });
                 }
-                self.finish(ctx, outcome, &provider_name, &served_model, request_type)
+                self.finish(ctx, outcome, &provider_name, request_type)
             }
         }
     }
@@ -521,7 +537,6 @@ impl Bifrost {
         ctx: &RequestContext,
         outcome: Outcome,
         provider: &str,
-        _model: &str,
         request_type: RequestType,
     ) -> Result<Answer, BifrostError> {
         match outcome {
@@ -593,6 +608,15 @@ impl Bifrost {
             RequestBody::Rerank(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
                 Ok(Answer::Response(Response::Rerank(r)))
+            }
+            RequestBody::Passthrough(body) if body.stream => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::passthrough_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Passthrough(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::passthrough).await?;
+                Ok(Answer::Response(Response::Passthrough(r)))
             }
             RequestBody::ListModels(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::list_models).await?;

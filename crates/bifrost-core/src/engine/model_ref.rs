@@ -12,6 +12,17 @@ pub fn parse_model(
     snapshot: &Snapshot,
     model: &str,
 ) -> Result<(ModelRef, Vec<ModelRef>), BifrostError> {
+    parse_model_with_default(snapshot, model, None)
+}
+
+/// Like [`parse_model`]; a bare model name goes to `default_provider` when that provider serves,
+/// then to the providers whose keys list it, then to `default_provider` anyway (so the error
+/// names it).
+pub fn parse_model_with_default(
+    snapshot: &Snapshot,
+    model: &str,
+    default_provider: Option<&str>,
+) -> Result<(ModelRef, Vec<ModelRef>), BifrostError> {
     let model = model.trim();
     if model.is_empty() {
         return Err(BifrostError::invalid_request("model is required").with_param("model"));
@@ -28,6 +39,20 @@ pub fn parse_model(
             Vec::new(),
         ));
     }
+    let bare = |provider: &str| {
+        Ok((
+            ModelRef {
+                provider: provider.to_owned(),
+                model: model.to_owned(),
+            },
+            Vec::new(),
+        ))
+    };
+    if let Some(p) = default_provider
+        && snapshot.providers.contains_key(p)
+    {
+        return bare(p);
+    }
     if let Some(providers) = snapshot.model_index.get(model)
         && let Some((first, rest)) = providers.split_first()
     {
@@ -36,6 +61,9 @@ pub fn parse_model(
             model: model.to_owned(),
         };
         return Ok((to_ref(first), rest.iter().map(to_ref).collect()));
+    }
+    if let Some(p) = default_provider {
+        return bare(p);
     }
     let configured = snapshot.provider_names();
     let hint = if configured.is_empty() {

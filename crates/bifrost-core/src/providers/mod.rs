@@ -1,5 +1,6 @@
 //! Provider implementations and the registry that builds them from configuration.
 
+pub mod anthropic;
 pub mod azure;
 pub mod bedrock;
 pub mod cohere;
@@ -68,7 +69,8 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    matches!(name, "azure" | "bedrock" | "cohere") || openai::profile::profile(name).is_some()
+    matches!(name, "anthropic" | "azure" | "bedrock" | "cohere")
+        || openai::profile::profile(name).is_some()
 }
 
 /// Why a provider could not be built.
@@ -109,6 +111,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let anthropic_setup = |e: anthropic::AnthropicSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     if let Some(custom) = &config.custom_provider_config {
         if is_known_provider(name) {
             return Err(ProviderBuildError::InvalidCustom {
@@ -129,6 +135,9 @@ pub fn build_provider(
                 .map_err(setup)?;
                 Ok(Arc::new(p))
             }
+            "anthropic" => Ok(Arc::new(
+                anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?,
+            )),
             "bedrock" => Ok(Arc::new(
                 bedrock::BedrockProvider::new(name, config).map_err(setup)?,
             )),
@@ -150,6 +159,10 @@ pub fn build_provider(
                 ),
             }),
         };
+    }
+    if name == "anthropic" {
+        let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
+        return Ok(Arc::new(p));
     }
     match name {
         "azure" => {

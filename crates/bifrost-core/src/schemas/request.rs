@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
-    EmbeddingResponse, ExtraFields, ListModelsResponse, RerankRequest, RerankResponse,
-    TextCompletionRequest, TextCompletionResponse, Usage,
+    EmbeddingResponse, ExtraFields, ListModelsResponse, PassthroughRequest, PassthroughResponse,
+    RerankRequest, RerankResponse, TextCompletionRequest, TextCompletionResponse, Usage,
 };
 
 /// Bifrost's request type names, as they appear in logs, metrics and `allowed_requests`.
@@ -32,6 +32,10 @@ pub enum RequestType {
     CountTokens,
     /// `POST /v1/rerank`.
     Rerank,
+    /// A native request forwarded without conversion.
+    Passthrough,
+    /// A streamed native request forwarded without conversion.
+    PassthroughStream,
 }
 
 impl RequestType {
@@ -48,6 +52,8 @@ impl RequestType {
             Self::ResponsesStream => "responses_stream",
             Self::CountTokens => "count_tokens",
             Self::Rerank => "rerank",
+            Self::Passthrough => "passthrough",
+            Self::PassthroughStream => "passthrough_stream",
         }
     }
 
@@ -64,6 +70,8 @@ impl RequestType {
             "responses_stream" => Self::ResponsesStream,
             "count_tokens" => Self::CountTokens,
             "rerank" => Self::Rerank,
+            "passthrough" => Self::Passthrough,
+            "passthrough_stream" => Self::PassthroughStream,
             _ => return None,
         })
     }
@@ -78,6 +86,7 @@ impl RequestType {
             Self::Responses | Self::ResponsesStream => "responses",
             Self::CountTokens => "count_tokens",
             Self::Rerank => "rerank",
+            Self::Passthrough | Self::PassthroughStream => "passthrough",
         }
     }
 }
@@ -112,6 +121,8 @@ pub enum RequestBody {
     CountTokens(CountTokensRequest),
     /// Reranking.
     Rerank(RerankRequest),
+    /// A native request forwarded without conversion.
+    Passthrough(PassthroughRequest),
 }
 
 impl RequestBody {
@@ -126,6 +137,8 @@ impl RequestBody {
             Self::ListModels(_) => RequestType::ListModels,
             Self::CountTokens(_) => RequestType::CountTokens,
             Self::Rerank(_) => RequestType::Rerank,
+            Self::Passthrough(r) if r.stream => RequestType::PassthroughStream,
+            Self::Passthrough(_) => RequestType::Passthrough,
         }
     }
 
@@ -137,6 +150,7 @@ impl RequestBody {
             Self::Embedding(r) => &r.model,
             Self::CountTokens(r) => &r.model,
             Self::Rerank(r) => &r.model,
+            Self::Passthrough(r) => &r.model,
             Self::ListModels(_) => "",
         }
     }
@@ -149,6 +163,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.model,
             Self::CountTokens(r) => &mut r.model,
             Self::Rerank(r) => &mut r.model,
+            Self::Passthrough(r) => &mut r.model,
             Self::ListModels(_) => return,
         };
         if slot != model {
@@ -165,7 +180,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.fallbacks,
             Self::CountTokens(r) => &mut r.fallbacks,
             Self::Rerank(r) => &mut r.fallbacks,
-            Self::ListModels(_) => return Vec::new(),
+            Self::ListModels(_) | Self::Passthrough(_) => return Vec::new(),
         };
         slot.take().unwrap_or_default()
     }
@@ -194,7 +209,9 @@ impl Request {
     pub fn is_stream(&self) -> bool {
         matches!(
             self.request_type(),
-            RequestType::ChatCompletionStream | RequestType::TextCompletionStream
+            RequestType::ChatCompletionStream
+                | RequestType::TextCompletionStream
+                | RequestType::PassthroughStream
         )
     }
 }
@@ -229,6 +246,8 @@ pub enum Response {
     CountTokens(CountTokensResponse),
     /// Reranking.
     Rerank(RerankResponse),
+    /// A native answer relayed without conversion.
+    Passthrough(PassthroughResponse),
 }
 
 impl Response {
@@ -239,7 +258,7 @@ impl Response {
             Self::TextCompletion(r) => r.usage.as_ref(),
             Self::Embedding(r) => r.usage.as_ref(),
             Self::Rerank(r) => r.usage.as_ref(),
-            Self::ListModels(_) | Self::CountTokens(_) => None,
+            Self::ListModels(_) | Self::CountTokens(_) | Self::Passthrough(_) => None,
         }
     }
 
@@ -252,18 +271,20 @@ impl Response {
             Self::ListModels(r) => &mut r.extra_fields,
             Self::CountTokens(r) => &mut r.extra_fields,
             Self::Rerank(r) => &mut r.extra_fields,
+            Self::Passthrough(r) => &mut r.extra_fields,
         }
     }
 
     /// Serializes the response as JSON.
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
         match self {
-            Self::Chat(r) => serde_json::to_vec(r),
-            Self::TextCompletion(r) => serde_json::to_vec(r),
-            Self::Embedding(r) => serde_json::to_vec(r),
-            Self::ListModels(r) => serde_json::to_vec(r),
-            Self::CountTokens(r) => serde_json::to_vec(r),
-            Self::Rerank(r) => serde_json::to_vec(r),
+            Self::Chat(r) => super::to_json_vec(r),
+            Self::TextCompletion(r) => super::to_json_vec(r),
+            Self::Embedding(r) => super::to_json_vec(r),
+            Self::ListModels(r) => super::to_json_vec(r),
+            Self::CountTokens(r) => super::to_json_vec(r),
+            Self::Rerank(r) => super::to_json_vec(r),
+            Self::Passthrough(r) => Ok(r.body.to_vec()),
         }
     }
 

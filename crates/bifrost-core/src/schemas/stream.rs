@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExtraFields, ExtraMap, ReasoningDetail, Role, TextCompletionResponse, Usage};
+use super::{
+    ExtraFields, ExtraMap, PassthroughHead, ReasoningDetail, Role, TextCompletionResponse, Usage,
+};
 
 /// One streamed chunk of any request type.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +13,10 @@ pub enum StreamChunk {
     Chat(ChatStreamChunk),
     /// A streamed text completion chunk.
     Text(TextCompletionResponse),
+    /// Status and headers of a streamed passthrough answer (always its first chunk).
+    RawHead(PassthroughHead),
+    /// Body bytes of a streamed passthrough answer, relayed unchanged.
+    Raw(bytes::Bytes),
 }
 
 impl StreamChunk {
@@ -19,6 +25,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.usage.as_ref(),
             Self::Text(c) => c.usage.as_ref(),
+            Self::RawHead(_) | Self::Raw(_) => None,
         }
     }
 
@@ -27,6 +34,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::Text(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
+            Self::RawHead(_) | Self::Raw(_) => None,
         }
     }
 
@@ -35,14 +43,17 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.extra_fields = Some(fields),
             Self::Text(c) => c.extra_fields = Some(fields),
+            Self::RawHead(_) | Self::Raw(_) => {}
         }
     }
 
     /// Serializes the chunk as JSON.
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
         match self {
-            Self::Chat(c) => serde_json::to_vec(c),
-            Self::Text(c) => serde_json::to_vec(c),
+            Self::Chat(c) => super::to_json_vec(c),
+            Self::Text(c) => super::to_json_vec(c),
+            Self::RawHead(_) => Ok(Vec::new()),
+            Self::Raw(b) => Ok(b.to_vec()),
         }
     }
 }

@@ -98,11 +98,39 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
     })
 }
 
+/// How a route turns a body into a request: the provider a bare model goes to, and a model to
+/// use when the body names none (Azure deployment paths).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dialect<'a> {
+    /// Provider for bare model names (`None`: resolve from the keys' model lists).
+    pub default_provider: Option<&'a str>,
+    /// Model to use when the body has no `model`.
+    pub model_from_path: Option<&'a str>,
+}
+
 /// Runs a parsed request: streams or answers with JSON.
-pub async fn run(state: &AppState, mut ctx: RequestContext, body: RequestBody) -> Response {
+pub async fn run(state: &AppState, ctx: RequestContext, body: RequestBody) -> Response {
+    run_with(state, ctx, body, Dialect::default()).await
+}
+
+/// Runs a parsed request with a route's dialect.
+pub async fn run_with(
+    state: &AppState,
+    mut ctx: RequestContext,
+    mut body: RequestBody,
+    dialect: Dialect<'_>,
+) -> Response {
     let request_id = ctx.request_id.clone();
+    if body.model().is_empty()
+        && let Some(m) = dialect.model_from_path
+    {
+        body.set_model(m);
+    }
     ctx.model_requested = body.model().to_owned();
-    let request = match state.bifrost.request(body) {
+    let request = match state
+        .bifrost
+        .request_with_default(body, dialect.default_provider)
+    {
         Ok(r) => r,
         Err(e) => return failed(&e, &request_id),
     };
@@ -144,6 +172,17 @@ pub async fn run(state: &AppState, mut ctx: RequestContext, body: RequestBody) -
 
 /// Reads, parses and runs one inference request.
 pub async fn handle(state: &AppState, route: Route, headers: HeaderMap, body: Body) -> Response {
+    handle_with(state, route, Dialect::default(), headers, body).await
+}
+
+/// Reads, parses and runs one inference request with a route's dialect.
+pub async fn handle_with(
+    state: &AppState,
+    route: Route,
+    dialect: Dialect<'_>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let request_id = request_context::request_id(&headers);
     if let Err(e) = check_content_type(&headers) {
         return failed(&e, &request_id);
@@ -167,7 +206,7 @@ pub async fn handle(state: &AppState, route: Route, headers: HeaderMap, body: Bo
         Ok(b) => b,
         Err(e) => return failed(&e, &request_id),
     };
-    run(state, ctx, body).await
+    run_with(state, ctx, body, dialect).await
 }
 
 /// `POST /v1/chat/completions`

@@ -2,6 +2,8 @@
 
 pub mod health;
 pub mod inference;
+pub mod integrations;
+pub mod passthrough;
 
 use std::sync::Arc;
 
@@ -86,12 +88,18 @@ fn cors(state: &AppState) -> CorsLayer {
 /// Builds the gateway's router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors(&state);
-    Router::new()
+    let mut router = Router::new()
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
         .route("/v1/models", get(inference::list_models))
         .route("/health", get(health::health))
+        .merge(integrations::integrations())
+        .merge(passthrough::router());
+    for prefix in integrations::FRAMEWORK_PREFIXES {
+        router = router.nest(prefix, integrations::framework());
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(cors)

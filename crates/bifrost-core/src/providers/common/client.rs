@@ -50,6 +50,10 @@ pub fn build_client(
         .pool_idle_timeout(idle)
         .tcp_nodelay(true)
         .default_headers(default_headers)
+        // The engine owns retries and providers never follow redirects: both layers off saves a
+        // request clone and a policy check per call.
+        .retry(reqwest::retry::never())
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(network.request_timeout().min(Duration::from_secs(10)));
     if network.enforce_http2.unwrap_or(false) {
         builder = builder.http2_prior_knowledge();

@@ -27,7 +27,8 @@ use crate::error::{BifrostError, ErrorKind};
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
-    ListModelsResponse, RequestType, TextCompletionRequest, TextCompletionResponse,
+    ListModelsResponse, PassthroughRequest, PassthroughResponse, RequestType,
+    TextCompletionRequest, TextCompletionResponse,
 };
 
 /// Why an OpenAI-compatible provider could not be set up.
@@ -44,6 +45,16 @@ pub enum OpenAiSetupError {
     UnknownRequestType(String),
 }
 
+/// Request types whose URL is parsed once at construction.
+const URL_REQUEST_TYPES: [RequestType; 6] = [
+    RequestType::ChatCompletion,
+    RequestType::ChatCompletionStream,
+    RequestType::TextCompletion,
+    RequestType::TextCompletionStream,
+    RequestType::Embedding,
+    RequestType::ListModels,
+];
+
 /// An OpenAI-compatible provider.
 pub struct OpenAiCompatible {
     name: Arc<str>,
@@ -53,6 +64,7 @@ pub struct OpenAiCompatible {
     keyless: bool,
     allowed: Option<HashSet<RequestType>>,
     path_overrides: HashMap<RequestType, String>,
+    parsed_urls: HashMap<RequestType, reqwest::Url>,
     disable_store: bool,
 }
 
@@ -76,7 +88,7 @@ impl OpenAiCompatible {
         let client = provider_client(config)?;
         let custom = config.custom_provider_config.as_ref();
         let (allowed, path_overrides) = custom_rules(custom)?;
-        Ok(Self {
+        let mut provider = Self {
             name: Arc::from(name),
             keyless: profile.keyless || custom.is_some_and(|c| c.is_key_less),
             profile,
@@ -89,7 +101,16 @@ impl OpenAiCompatible {
                 .as_ref()
                 .and_then(|c| c.disable_store)
                 .unwrap_or(false),
-        })
+            parsed_urls: HashMap::new(),
+        };
+        for rt in URL_REQUEST_TYPES {
+            if let Ok(raw) = provider.raw_url(None, rt)
+                && let Ok(url) = reqwest::Url::parse(&raw)
+            {
+                provider.parsed_urls.insert(rt, url);
+            }
+        }
+        Ok(provider)
     }
 
     fn check_allowed(&self, rt: RequestType) -> Result<(), BifrostError> {
@@ -100,7 +121,23 @@ impl OpenAiCompatible {
         }
     }
 
-    fn url(&self, cx: &CallContext<'_>, rt: RequestType) -> Result<String, BifrostError> {
+    /// The upstream URL of `rt`: parsed once at construction unless the key names its own server.
+    fn url(&self, cx: &CallContext<'_>, rt: RequestType) -> Result<reqwest::Url, BifrostError> {
+        if cx.key.server_url().is_none()
+            && let Some(url) = self.parsed_urls.get(&rt)
+        {
+            return Ok(url.clone());
+        }
+        let raw = self.raw_url(cx.key.server_url(), rt)?;
+        reqwest::Url::parse(&raw).map_err(|e| {
+            BifrostError::new(
+                ErrorKind::ProviderNotConfigured,
+                format!("provider {} has an invalid URL {raw:?}: {e}", self.name),
+            )
+        })
+    }
+
+    fn raw_url(&self, key_server: Option<&str>, rt: RequestType) -> Result<String, BifrostError> {
         let path = match self.path_overrides.get(&rt) {
             Some(p) if p.starts_with("http://") || p.starts_with("https://") => {
                 return Ok(p.clone());
@@ -111,9 +148,7 @@ impl OpenAiCompatible {
                 .path(rt)
                 .ok_or_else(|| unsupported(rt, &self.name))?,
         };
-        let base = cx
-            .key
-            .server_url()
+        let base = key_server
             .or(self.base_url.as_deref())
             .or(self.profile.default_base_url)
             .ok_or_else(|| {
@@ -132,7 +167,7 @@ impl OpenAiCompatible {
         &self,
         cx: &CallContext<'_>,
         method: Method,
-        url: String,
+        url: reqwest::Url,
     ) -> reqwest::RequestBuilder {
         let mut b = self.client.request(method, url);
         if !cx.key.value.is_empty() {
@@ -197,8 +232,49 @@ impl OpenAiCompatible {
         expect_event_stream(&self.name, resp).await
     }
 
+    async fn send_passthrough(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let base = cx
+            .key
+            .server_url()
+            .or(self.base_url.as_deref())
+            .or(self.profile.default_base_url)
+            .ok_or_else(|| {
+                BifrostError::new(
+                    ErrorKind::ProviderNotConfigured,
+                    format!(
+                        "provider {} has no base URL: set network_config.base_url",
+                        self.name
+                    ),
+                )
+            })?;
+        let mut url = format!("{base}{}", req.path);
+        if let Some(q) = req.query.as_deref().filter(|q| !q.is_empty()) {
+            url.push('?');
+            url.push_str(q);
+        }
+        let mut auth = HeaderMap::new();
+        if !cx.key.value.is_empty()
+            && let Ok(v) = HeaderValue::from_str(&format!("Bearer {}", cx.key.value.expose()))
+        {
+            let mut v = v;
+            v.set_sensitive(true);
+            auth.insert(http::header::AUTHORIZATION, v);
+        }
+        let target = super::common::passthrough::Target {
+            client: &self.client,
+            provider: &self.name,
+            url,
+            auth,
+        };
+        super::common::passthrough::send(target, req, cx.extra_headers).await
+    }
+
     fn serialize<T: serde::Serialize>(&self, value: &T) -> Result<Vec<u8>, BifrostError> {
-        serde_json::to_vec(value)
+        crate::schemas::to_json_vec(value)
             .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
     }
 
@@ -388,6 +464,12 @@ impl Provider for OpenAiCompatible {
     }
 
     fn supports(&self, rt: RequestType) -> bool {
+        if matches!(
+            rt,
+            RequestType::Passthrough | RequestType::PassthroughStream
+        ) {
+            return self.allowed.as_ref().is_none_or(|a| a.contains(&rt));
+        }
         let served = self.path_overrides.contains_key(&rt) || self.profile.path(rt).is_some();
         served && self.allowed.as_ref().is_none_or(|a| a.contains(&rt))
     }
@@ -472,5 +554,23 @@ impl Provider for OpenAiCompatible {
         let body = self.serialize(req)?;
         self.post_json(&cx, RequestType::Embedding, body, "embedding response")
             .await
+    }
+
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        super::common::passthrough::complete(&self.name, resp).await
+    }
+
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        Ok(super::common::passthrough::stream(&self.name, resp))
     }
 }
