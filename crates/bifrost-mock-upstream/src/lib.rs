@@ -1,9 +1,9 @@
 //! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus native provider APIs:
 //! Anthropic's Messages API ([`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`,
-//! and `/v1/models` when the request carries `x-api-key` or `anthropic-version`), AWS
-//! Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`, `/converse-stream`,
-//! `/invoke`, SigV4-verified), Azure OpenAI ([`azure`]: `/openai/v1/...` and
-//! `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`,
+//! and `/v1/models` when the request carries `x-api-key` or `anthropic-version`), Google's
+//! Gemini and Vertex AI APIs, AWS Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`,
+//! `/converse-stream`, `/invoke`, SigV4-verified), Azure OpenAI ([`azure`]: `/openai/v1/...`
+//! and `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`,
 //! `/v2/embed`, `/v2/rerank`, and `/cohere/v1/models`).
 //!
 //! The mock is used in three ways:
@@ -19,6 +19,11 @@
 //! * `POST /v1/completions` (legacy),
 //! * `POST /v1/embeddings` (float and base64),
 //! * `GET /v1/models`, `GET /v1/models/{id}`.
+//!
+//! Google's paths (`/v1beta/models/{model}:generateContent`, Vertex AI's
+//! `/v1/projects/.../publishers/google/models/{model}:...`, `POST /token`, ...) are served by a
+//! Gemini / Vertex AI mock with Google's wire format, credentials and error bodies, the same
+//! echo semantics and the same fault names (see the `google` module).
 //!
 //! Unknown paths get OpenAI's `404 Invalid URL` error. Responses are
 //! deterministic: chat content is `"Echo: " + <last user message>`, and a
@@ -62,6 +67,7 @@ mod completions;
 mod embeddings;
 mod error;
 mod faults;
+mod google;
 mod models;
 mod native;
 mod server;
@@ -84,6 +90,10 @@ pub use crate::bedrock::sigv4::{
     ACCESS_KEY_ID as BEDROCK_ACCESS_KEY_ID, SECRET_ACCESS_KEY as BEDROCK_SECRET_ACCESS_KEY,
 };
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
+pub use crate::google::auth::{
+    TEST_CLIENT_EMAIL, TOKEN_LIFETIME_SECS, access_token, test_service_account_json,
+    wrong_service_account_json,
+};
 pub use crate::models::MODELS;
 
 /// Settings of a mock server.

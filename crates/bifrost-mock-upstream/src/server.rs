@@ -238,6 +238,9 @@ async fn handle(
     body: &[u8],
     id: u64,
 ) -> Response {
+    if let Some(resp) = crate::google::handle(shared, parts, body, id).await {
+        return resp;
+    }
     if crate::anthropic::is_anthropic(parts) {
         return crate::anthropic::handle(shared, parts, body, id).await;
     }

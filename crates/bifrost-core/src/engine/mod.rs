@@ -419,7 +419,9 @@ impl Bifrost {
             provider: req.provider.clone(),
             model: req.model.clone(),
         };
-        let mut result = self.run_target(&snapshot, ctx, req).await;
+        // Boxed: the target future is large, and keeping it out of line keeps every caller's
+        // future small (futures are moved by value, so their size is copied on each move).
+        let mut result = Box::pin(self.run_target(&snapshot, ctx, req)).await;
         let mut primary_error = match result {
             Ok(answer) => return Ok(answer),
             Err(e) => e,
@@ -440,7 +442,7 @@ impl Bifrost {
             attempt.body.set_model(&target.model);
             ctx.fallback_index = i + 1;
             tracing::debug!(fallback = %target, index = i + 1, "trying fallback");
-            result = self.run_target(&snapshot, ctx, attempt).await;
+            result = Box::pin(self.run_target(&snapshot, ctx, attempt)).await;
             match result {
                 Ok(answer) => return Ok(answer),
                 Err(mut e) => {
@@ -502,7 +504,7 @@ impl Bifrost {
             Some(ShortCircuit::Error(e)) => Err(e),
             None => match snapshot.provider(&req.provider) {
                 None => Err(self.missing_provider(snapshot, &req.provider)),
-                Some(state) => self.dispatch(state, ctx, &mut req, ran).await,
+                Some(state) => Box::pin(self.dispatch(state, ctx, &mut req, ran)).await,
             },
         };
         let served_model = req.model.clone();

@@ -5,7 +5,9 @@ pub mod azure;
 pub mod bedrock;
 pub mod cohere;
 pub mod common;
+pub mod gemini;
 pub mod openai;
+pub mod vertex;
 
 use std::sync::Arc;
 
@@ -69,8 +71,10 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    matches!(name, "anthropic" | "azure" | "bedrock" | "cohere")
-        || openai::profile::profile(name).is_some()
+    matches!(
+        name,
+        "anthropic" | "azure" | "bedrock" | "cohere" | "gemini" | "vertex"
+    ) || openai::profile::profile(name).is_some()
 }
 
 /// Why a provider could not be built.
@@ -115,6 +119,10 @@ pub fn build_provider(
         name: name.to_owned(),
         reason: e.to_string(),
     };
+    let google_setup = |e: gemini::transport::GoogleSetupError| ProviderBuildError::Setup {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     if let Some(custom) = &config.custom_provider_config {
         if is_known_provider(name) {
             return Err(ProviderBuildError::InvalidCustom {
@@ -144,6 +152,9 @@ pub fn build_provider(
             "cohere" => Ok(Arc::new(
                 cohere::CohereProvider::new(name, config).map_err(setup)?,
             )),
+            "gemini" => Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            )),
             "" => Err(ProviderBuildError::InvalidCustom {
                 name: name.to_owned(),
                 reason: "base_provider_type is required".to_owned(),
@@ -160,11 +171,17 @@ pub fn build_provider(
             }),
         };
     }
-    if name == "anthropic" {
-        let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
-        return Ok(Arc::new(p));
-    }
     match name {
+        "gemini" => {
+            return Ok(Arc::new(
+                gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        "vertex" => {
+            return Ok(Arc::new(
+                vertex::VertexProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
         "azure" => {
             return Ok(Arc::new(
                 azure::AzureProvider::new(name, config).map_err(setup)?,
@@ -181,6 +198,10 @@ pub fn build_provider(
             ));
         }
         _ => {}
+    }
+    if name == "anthropic" {
+        let p = anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?;
+        return Ok(Arc::new(p));
     }
     if let Some(profile) = openai::profile::profile(name) {
         let p = openai::OpenAiCompatible::new(name, profile.clone(), config).map_err(setup)?;

@@ -170,7 +170,9 @@ async fn apply_fault(shared: &Shared, fault: Fault, key: &str, id: u64) -> Optio
     }
 }
 
-async fn messages(shared: &Shared, body: &[u8], id: u64, count_only: bool) -> Response {
+/// Answers a Messages API body (`count_only`: a `count_tokens` body); also serves Vertex AI's
+/// Anthropic endpoints.
+pub(crate) async fn messages(shared: &Shared, body: &[u8], id: u64, count_only: bool) -> Response {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return error::invalid(&format!("There was an error parsing the body: {e}"), id),
