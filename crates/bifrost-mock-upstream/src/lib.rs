@@ -1,6 +1,10 @@
-//! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus Anthropic's Messages API
-//! (see [`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`, and `/v1/models` when the
-//! request carries `x-api-key` or `anthropic-version`) and Google's Gemini and Vertex AI APIs.
+//! A faithful mock of OpenAI's HTTP API for Bifrost-rs, plus native provider APIs:
+//! Anthropic's Messages API ([`anthropic`]: `/v1/messages`, `/v1/messages/count_tokens`,
+//! and `/v1/models` when the request carries `x-api-key` or `anthropic-version`), Google's
+//! Gemini and Vertex AI APIs, AWS Bedrock Runtime ([`bedrock`]: `/model/{modelId}/converse`,
+//! `/converse-stream`, `/invoke`, SigV4-verified), Azure OpenAI ([`azure`]: `/openai/v1/...`
+//! and `/openai/deployments/{deployment}/...`) and Cohere v2 ([`cohere`]: `/v2/chat`,
+//! `/v2/embed`, `/v2/rerank`, and `/cohere/v1/models`).
 //!
 //! The mock is used in three ways:
 //! * **in-process** by Rust integration tests ([`MockUpstream::start`]);
@@ -57,13 +61,17 @@
 
 pub mod anthropic;
 mod auth;
+pub mod azure;
+pub mod bedrock;
 mod chat;
+pub mod cohere;
 mod completions;
 mod embeddings;
 mod error;
 mod faults;
 mod google;
 mod models;
+mod native;
 mod responses;
 mod server;
 mod sse;
@@ -81,6 +89,9 @@ use tokio::sync::watch;
 use crate::server::Shared;
 
 pub use crate::anthropic::models::ANTHROPIC_MODELS;
+pub use crate::bedrock::sigv4::{
+    ACCESS_KEY_ID as BEDROCK_ACCESS_KEY_ID, SECRET_ACCESS_KEY as BEDROCK_SECRET_ACCESS_KEY,
+};
 pub use crate::embeddings::DEFAULT_DIMENSIONS;
 pub use crate::google::auth::{
     TEST_CLIENT_EMAIL, TOKEN_LIFETIME_SECS, access_token, test_service_account_json,

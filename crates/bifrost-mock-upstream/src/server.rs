@@ -177,7 +177,7 @@ fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -247,6 +247,9 @@ async fn handle(
     if crate::anthropic::is_anthropic(parts) {
         return crate::anthropic::handle(shared, parts, body, id).await;
     }
+    if let Some(resp) = crate::native::handle(shared, parts, body, id).await {
+        return resp;
+    }
     if route == Route::NotFound {
         return invalid_url(parts.method.as_str(), parts.uri.path());
     }
@@ -287,7 +290,7 @@ async fn endpoint<E: Endpoint>(shared: &Shared, body: &[u8], id: u64) -> Respons
 }
 
 /// Applies `fault` around `generate`.
-async fn with_faults(
+pub(crate) async fn with_faults(
     shared: &Shared,
     fault: Fault,
     fault_key: &str,

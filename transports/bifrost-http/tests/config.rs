@@ -153,8 +153,7 @@ fn a_config_that_is_not_json_fails_start_up() {
 async fn a_known_but_unimplemented_provider_is_skipped_and_named() {
     let gw = start(|base| {
         json!({"providers": {
-            "bedrock": {"keys": [{"name": "b", "value": "", "models": ["*"],
-                "bedrock_key_config": {"region": "us-east-1"}}]},
+            "replicate": {"keys": [{"name": "r", "value": "r8_test", "models": ["*"]}]},
             "openai": {"keys": [{"name": "k", "value": "sk-good", "models": ["*"]}],
                        "network_config": {"base_url": base}},
         }})
@@ -165,22 +164,22 @@ async fn a_known_but_unimplemented_provider_is_skipped_and_named() {
         .loaded
         .warnings
         .iter()
-        .find(|w| w.path == "providers.bedrock")
-        .expect("bedrock is reported");
+        .find(|w| w.path == "providers.replicate")
+        .expect("replicate is reported");
     assert!(
         notice
             .message
-            .contains("\"bedrock\" is not supported by this build"),
+            .contains("\"replicate\" is not supported by this build"),
         "{notice:?}"
     );
 
-    let err = error_json(gw.chat("bedrock/anthropic.claude-3-haiku", "hi").await, 400).await;
+    let err = error_json(gw.chat("replicate/meta/llama-3-8b", "hi").await, 400).await;
     assert_eq!(err["error"]["code"], "provider_not_supported");
     assert!(
-        message(&err).starts_with("provider \"bedrock\" is not supported by this build"),
+        message(&err).starts_with("provider \"replicate\" is not supported by this build"),
         "{err}"
     );
-    assert_eq!(err["extra_fields"]["provider"], "bedrock");
+    assert_eq!(err["extra_fields"]["provider"], "replicate");
     assert_eq!(gw.upstream_calls(), 0);
 
     ok_json(gw.chat("openai/gpt-4o", "hi").await).await;

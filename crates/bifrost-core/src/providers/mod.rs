@@ -1,6 +1,9 @@
 //! Provider implementations and the registry that builds them from configuration.
 
 pub mod anthropic;
+pub mod azure;
+pub mod bedrock;
+pub mod cohere;
 pub mod common;
 pub mod gemini;
 pub mod openai;
@@ -68,9 +71,10 @@ pub fn is_known_provider(name: &str) -> bool {
 
 /// True when this build implements the standard provider `name`.
 pub fn is_implemented(name: &str) -> bool {
-    name == "anthropic"
-        || openai::profile::profile(name).is_some()
-        || matches!(name, "gemini" | "vertex")
+    matches!(
+        name,
+        "anthropic" | "azure" | "bedrock" | "cohere" | "gemini" | "vertex"
+    ) || openai::profile::profile(name).is_some()
 }
 
 /// Why a provider could not be built.
@@ -142,6 +146,12 @@ pub fn build_provider(
             "anthropic" => Ok(Arc::new(
                 anthropic::AnthropicProvider::new(name, config).map_err(anthropic_setup)?,
             )),
+            "bedrock" => Ok(Arc::new(
+                bedrock::BedrockProvider::new(name, config).map_err(setup)?,
+            )),
+            "cohere" => Ok(Arc::new(
+                cohere::CohereProvider::new(name, config).map_err(setup)?,
+            )),
             "gemini" => Ok(Arc::new(
                 gemini::GeminiProvider::new(name, config).map_err(google_setup)?,
             )),
@@ -170,6 +180,21 @@ pub fn build_provider(
         "vertex" => {
             return Ok(Arc::new(
                 vertex::VertexProvider::new(name, config).map_err(google_setup)?,
+            ));
+        }
+        "azure" => {
+            return Ok(Arc::new(
+                azure::AzureProvider::new(name, config).map_err(setup)?,
+            ));
+        }
+        "bedrock" => {
+            return Ok(Arc::new(
+                bedrock::BedrockProvider::new(name, config).map_err(setup)?,
+            ));
+        }
+        "cohere" => {
+            return Ok(Arc::new(
+                cohere::CohereProvider::new(name, config).map_err(setup)?,
             ));
         }
         _ => {}

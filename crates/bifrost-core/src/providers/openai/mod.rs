@@ -94,15 +94,7 @@ impl OpenAiCompatible {
         config: &ProviderConfig,
     ) -> Result<Self, OpenAiSetupError> {
         let network = config.network();
-        let mut default_headers = HeaderMap::new();
-        for (k, v) in network.extra_headers.iter().flatten() {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| OpenAiSetupError::Header(k.clone()))?;
-            let value =
-                HeaderValue::from_str(v).map_err(|_| OpenAiSetupError::Header(k.clone()))?;
-            default_headers.insert(name, value);
-        }
-        let client = build_client(&network, config.proxy_config.as_ref(), default_headers)?;
+        let client = provider_client(config)?;
         let custom = config.custom_provider_config.as_ref();
         let (allowed, path_overrides) = custom_rules(custom)?;
         let mut provider = Self {
@@ -201,25 +193,7 @@ impl OpenAiCompatible {
         &self,
         builder: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, BifrostError> {
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| network_error(&self.name, &e))?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
-        }
-        let after = retry_after(resp.headers());
-        let content_type = resp
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = resp.bytes().await.unwrap_or_default();
-        Err(
-            error::parse_error_body(&self.name, status.as_u16(), content_type.as_deref(), &body)
-                .with_retry_after(after),
-        )
+        send_request(&self.name, builder).await
     }
 
     async fn post_json<T: DeserializeOwned + HasExtra>(
@@ -248,29 +222,7 @@ impl OpenAiCompatible {
         what: &str,
         keep_raw: bool,
     ) -> Result<T, BifrostError> {
-        let mut value: T = serde_json::from_slice(bytes)
-            .map_err(|e| decode_error(&self.name, what, bytes, &e.to_string()))?;
-        if let Some(err) = value.in_band_error() {
-            // Some compatible servers answer 200 with an error object.
-            let detail = error::detail_from_object(&err).unwrap_or_default();
-            return Err(BifrostError::upstream(502, detail).with_upstream_body(bytes.clone()));
-        }
-        if !value.looks_valid() {
-            return Err(decode_error(
-                &self.name,
-                what,
-                bytes,
-                "required fields are missing",
-            ));
-        }
-        if keep_raw {
-            let raw = serde_json::from_slice(bytes).ok();
-            value
-                .extra_fields_mut()
-                .get_or_insert_with(ExtraFields::default)
-                .raw_response = raw;
-        }
-        Ok(value)
+        parse_json_body(&self.name, bytes, what, keep_raw)
     }
 
     async fn open_stream(
@@ -286,23 +238,7 @@ impl OpenAiCompatible {
             .header(http::header::ACCEPT, "text/event-stream")
             .body(body);
         let resp = self.send(builder).await?;
-        let content_type = resp
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
-            // The upstream ignored `stream: true` or answered with something else entirely.
-            let ct = content_type.to_owned();
-            let bytes = resp.bytes().await.unwrap_or_default();
-            return Err(decode_error(
-                &self.name,
-                "event stream",
-                &bytes,
-                &format!("content type {ct}"),
-            ));
-        }
-        Ok(resp)
+        expect_event_stream(&self.name, resp).await
     }
 
     async fn send_passthrough(
@@ -384,6 +320,110 @@ impl OpenAiCompatible {
     }
 }
 
+/// Builds a provider's pooled client from its `network_config` (with `extra_headers` sent on
+/// every request) and `proxy_config`.
+pub(crate) fn provider_client(
+    config: &ProviderConfig,
+) -> Result<reqwest::Client, OpenAiSetupError> {
+    let network = config.network();
+    let mut default_headers = HeaderMap::new();
+    for (k, v) in network.extra_headers.iter().flatten() {
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| OpenAiSetupError::Header(k.clone()))?;
+        let value = HeaderValue::from_str(v).map_err(|_| OpenAiSetupError::Header(k.clone()))?;
+        default_headers.insert(name, value);
+    }
+    Ok(build_client(
+        &network,
+        config.proxy_config.as_ref(),
+        default_headers,
+    )?)
+}
+
+/// Sends a request and returns the successful response, or the upstream's error parsed as an
+/// OpenAI-style error body (with its `Retry-After`).
+pub(crate) async fn send_request(
+    provider: &str,
+    builder: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, BifrostError> {
+    let resp = builder
+        .send()
+        .await
+        .map_err(|e| network_error(provider, &e))?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let after = retry_after(resp.headers());
+    let content_type = resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = resp.bytes().await.unwrap_or_default();
+    Err(
+        error::parse_error_body(provider, status.as_u16(), content_type.as_deref(), &body)
+            .with_retry_after(after),
+    )
+}
+
+/// Parses an OpenAI-shaped JSON answer, rejecting in-band errors and bodies without the
+/// documented fields; keeps the raw body in `extra_fields.raw_response` when asked.
+pub(crate) fn parse_json_body<T: DeserializeOwned + HasExtra>(
+    provider: &str,
+    bytes: &Bytes,
+    what: &str,
+    keep_raw: bool,
+) -> Result<T, BifrostError> {
+    let mut value: T = serde_json::from_slice(bytes)
+        .map_err(|e| decode_error(provider, what, bytes, &e.to_string()))?;
+    if let Some(err) = value.in_band_error() {
+        // Some compatible servers answer 200 with an error object.
+        let detail = error::detail_from_object(&err).unwrap_or_default();
+        return Err(BifrostError::upstream(502, detail).with_upstream_body(bytes.clone()));
+    }
+    if !value.looks_valid() {
+        return Err(decode_error(
+            provider,
+            what,
+            bytes,
+            "required fields are missing",
+        ));
+    }
+    if keep_raw {
+        let raw = serde_json::from_slice(bytes).ok();
+        value
+            .extra_fields_mut()
+            .get_or_insert_with(ExtraFields::default)
+            .raw_response = raw;
+    }
+    Ok(value)
+}
+
+/// Checks that a successful streaming answer really is an event stream.
+pub(crate) async fn expect_event_stream(
+    provider: &str,
+    resp: reqwest::Response,
+) -> Result<reqwest::Response, BifrostError> {
+    let content_type = resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
+        // The upstream ignored `stream: true` or answered with something else entirely.
+        let ct = content_type.to_owned();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        return Err(decode_error(
+            provider,
+            "event stream",
+            &bytes,
+            &format!("content type {ct}"),
+        ));
+    }
+    Ok(resp)
+}
+
 type CustomRules = (Option<HashSet<RequestType>>, HashMap<RequestType, String>);
 
 fn custom_rules(custom: Option<&CustomProviderConfig>) -> Result<CustomRules, OpenAiSetupError> {
@@ -414,7 +454,7 @@ fn custom_rules(custom: Option<&CustomProviderConfig>) -> Result<CustomRules, Op
 }
 
 /// Response types that keep unknown fields and carry `extra_fields`.
-trait HasExtra {
+pub(crate) trait HasExtra {
     fn extra_mut(&mut self) -> &mut crate::schemas::ExtraMap;
     fn extra_fields_mut(&mut self) -> &mut Option<ExtraFields>;
     fn looks_valid(&self) -> bool;
