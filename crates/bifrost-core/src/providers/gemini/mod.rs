@@ -16,7 +16,9 @@
 //! tools and structured output in [`schema`].
 
 pub mod error;
+pub mod inbound;
 pub mod media;
+pub mod native;
 pub mod request;
 pub mod response;
 pub mod schema;

@@ -54,6 +54,9 @@ pub struct Content {
     /// The parts of the turn.
     #[serde(default)]
     pub parts: Vec<Part>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// One part of a turn; exactly one data field is set.
@@ -115,6 +118,9 @@ pub struct Blob {
     pub mime_type: String,
     /// Base64 bytes.
     pub data: String,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// Data referenced by URI.
@@ -126,6 +132,9 @@ pub struct FileData {
     pub mime_type: Option<String>,
     /// The URI.
     pub file_uri: String,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// A function call predicted by the model.
@@ -140,6 +149,9 @@ pub struct FunctionCall {
     /// Arguments as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<serde_json::Value>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// The result of a function call.
@@ -152,7 +164,11 @@ pub struct FunctionResponse {
     /// Function name.
     pub name: String,
     /// The result as a JSON object.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub response: serde_json::Value,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// A tool: function declarations or a built-in tool (`googleSearch`, `codeExecution`, ...).
@@ -179,6 +195,9 @@ pub struct FunctionDeclaration {
     /// Arguments schema (Gemini's OpenAPI subset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Value>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `toolConfig`.
@@ -186,18 +205,26 @@ pub struct FunctionDeclaration {
 #[serde(rename_all = "camelCase")]
 pub struct ToolConfig {
     /// Function calling mode.
-    pub function_calling_config: FunctionCallingConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_calling_config: Option<FunctionCallingConfig>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `toolConfig.functionCallingConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionCallingConfig {
-    /// `AUTO`, `ANY`, `NONE` (or `VALIDATED`).
+    /// `AUTO`, `ANY`, `NONE` (or `VALIDATED`); empty when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mode: String,
     /// With `ANY`: the functions the model may call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_function_names: Option<Vec<String>>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `generationConfig`.
@@ -264,6 +291,9 @@ pub struct ThinkingConfig {
     /// Gemini 3 thinking level (`low`, `high`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thinking_level: Option<String>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `generateContent` response (and every streamed chunk).
@@ -428,6 +458,9 @@ pub struct EmbedContentRequest {
     /// Truncate the embedding to this many dimensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_dimensionality: Option<u32>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `batchEmbedContents` body.
@@ -436,6 +469,9 @@ pub struct EmbedContentRequest {
 pub struct BatchEmbedContentsRequest {
     /// One request per input.
     pub requests: Vec<EmbedContentRequest>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// One embedding.
