@@ -25,8 +25,7 @@ use serde_json::Value;
 use super::response::convert_parts;
 use super::types::{FunctionCallingConfig, Part, Tool, ToolConfig};
 use crate::schemas::{
-    ChatMessage, ChatRequest, ExtraMap, MessageContent, NamedFunction, NamedToolChoice,
-    ToolChoice,
+    ChatMessage, ChatRequest, ExtraMap, MessageContent, NamedFunction, NamedToolChoice, ToolChoice,
 };
 
 /// Assistant message `extra`: the original parts of the model turn.
@@ -172,7 +171,10 @@ pub fn has_no_id(extra: &ExtraMap) -> bool {
 
 /// True when `extra` flags a user message that continues the function responses' turn.
 pub fn is_same_turn(extra: &ExtraMap) -> bool {
-    extra.get(SAME_TURN).and_then(Value::as_bool).unwrap_or(false)
+    extra
+        .get(SAME_TURN)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -206,7 +208,9 @@ mod tests {
             Some(ToolChoice::Named(n)) if n.function.name == "f"
         ));
         assert_eq!(
-            tool_choice_for(&cfg(json!({"functionCallingConfig": {"mode": "VALIDATED"}}))),
+            tool_choice_for(&cfg(
+                json!({"functionCallingConfig": {"mode": "VALIDATED"}})
+            )),
             Some(ToolChoice::Mode("auto".into()))
         );
         assert_eq!(

@@ -229,9 +229,8 @@ fn user_parts(content: Option<&MessageContent>) -> Result<Vec<Part>, BifrostErro
                 }
             }
             ContentPartType::Other(kind) if kind == native::PART_KIND => {
-                let native = native::native_part(&part.extra).ok_or_else(|| {
-                    invalid("a gemini content part must be a valid Gemini part")
-                })?;
+                let native = native::native_part(&part.extra)
+                    .ok_or_else(|| invalid("a gemini content part must be a valid Gemini part"))?;
                 out.push(native);
                 continue;
             }

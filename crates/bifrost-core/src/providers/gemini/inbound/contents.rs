@@ -22,8 +22,7 @@ use super::super::response::{convert_parts, tool_call_id};
 use super::super::types::{Content, FunctionResponse, Part};
 use crate::error::BifrostError;
 use crate::schemas::{
-    ChatMessage, ContentPart, ContentPartType, ExtraMap, FileData, InputAudio, MessageContent,
-    Role,
+    ChatMessage, ContentPart, ContentPartType, ExtraMap, FileData, InputAudio, MessageContent, Role,
 };
 
 fn invalid(message: impl Into<String>, param: impl Into<String>) -> BifrostError {
@@ -87,7 +86,10 @@ fn system_message(system: Content) -> Result<Option<ChatMessage>, BifrostError> 
                 "systemInstruction",
             ));
         };
-        parts.push(with_leftovers(ContentPart::text(text), common_leftovers(&part)));
+        parts.push(with_leftovers(
+            ContentPart::text(text),
+            common_leftovers(&part),
+        ));
     }
     Ok(match parts.as_slice() {
         [] => None,
@@ -165,10 +167,7 @@ fn user_part(part: &Part) -> ContentPart {
         ContentPart::text(text.clone())
     } else if let Some(blob) = &part.inline_data {
         if !blob.extra.is_empty() {
-            leftovers.insert(
-                "inlineData".to_owned(),
-                Value::Object(blob.extra.clone()),
-            );
+            leftovers.insert("inlineData".to_owned(), Value::Object(blob.extra.clone()));
         }
         let mime = blob.mime_type.as_str();
         if mime.starts_with("image/") {
@@ -398,10 +397,7 @@ mod tests {
         assert_eq!(call.function.arguments, r#"{"location":"Paris"}"#);
         let detail = &assistant.reasoning_details.as_ref().unwrap()[0];
         assert_eq!(detail.signature.as_deref(), Some("c2ln"));
-        assert_eq!(
-            detail.extra["id"],
-            json!(format!("tool_call_{}", call.id))
-        );
+        assert_eq!(detail.extra["id"], json!(format!("tool_call_{}", call.id)));
         assert!(assistant.extra.contains_key(native::PARTS));
         let tool = &msgs[3];
         assert_eq!(tool.role, Role::Tool);
@@ -413,7 +409,10 @@ mod tests {
         let Some(MessageContent::Parts(parts)) = &user.content else {
             panic!("parts")
         };
-        assert_eq!(parts[0].extra[native::PART], json!({"videoMetadata": {"fps": 1}}));
+        assert_eq!(
+            parts[0].extra[native::PART],
+            json!({"videoMetadata": {"fps": 1}})
+        );
     }
 
     #[test]

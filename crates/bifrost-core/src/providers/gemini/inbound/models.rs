@@ -36,7 +36,8 @@ fn first_str<'a>(extra: &'a ExtraMap, keys: &[&str]) -> Option<&'a str> {
 }
 
 fn first_u64(extra: &ExtraMap, keys: &[&str]) -> Option<u64> {
-    keys.iter().find_map(|k| extra.get(*k).and_then(Value::as_u64))
+    keys.iter()
+        .find_map(|k| extra.get(*k).and_then(Value::as_u64))
 }
 
 /// One model in Google's shape; `own_prefix` (`gemini/`) is stripped from its id.

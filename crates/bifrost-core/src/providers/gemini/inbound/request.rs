@@ -180,9 +180,7 @@ fn reasoning_for(thinking: &ThinkingConfig) -> Option<ReasoningConfig> {
         .as_deref()
         .map(str::to_ascii_lowercase)
         .or_else(|| (thinking.thinking_budget == Some(-1)).then(|| "medium".to_owned()));
-    let max_tokens = thinking
-        .thinking_budget
-        .and_then(|b| u32::try_from(b).ok());
+    let max_tokens = thinking.thinking_budget.and_then(|b| u32::try_from(b).ok());
     (effort.is_some() || max_tokens.is_some()).then(|| ReasoningConfig {
         effort,
         max_tokens,
@@ -317,6 +315,23 @@ fn adapt_message(msg: &mut ChatMessage) {
     };
 }
 
+/// Adapts a request built by [`to_count_tokens_request`] for a provider of another family, as
+/// [`adapt_for_other_provider`] does for chat.
+pub fn adapt_count_tokens_for_other_provider(req: &mut CountTokensRequest) {
+    req.extra.clear();
+    if let Some(tools) = &mut req.tools {
+        tools.retain(|t| t.kind == "function");
+    }
+    if req.tools.as_ref().is_some_and(Vec::is_empty) {
+        req.tools = None;
+    }
+    for msg in &mut req.messages {
+        adapt_message(msg);
+    }
+    req.messages
+        .retain(|m| m.role != Role::Assistant || m.content.is_some() || m.tool_calls.is_some());
+}
+
 /// Adapts an embedding request for a provider of another family: Gemini's `task_type` and
 /// `title` are dropped.
 pub fn adapt_embedding_for_other_provider(req: &mut EmbeddingRequest) {
@@ -363,7 +378,10 @@ mod tests {
         assert_eq!(chat.n, Some(2));
         assert_eq!(chat.seed, Some(3));
         assert!(chat.include_usage());
-        assert_eq!(chat.fallbacks.as_deref(), Some(&["openai/gpt-4o".to_owned()][..]));
+        assert_eq!(
+            chat.fallbacks.as_deref(),
+            Some(&["openai/gpt-4o".to_owned()][..])
+        );
         let format = chat.response_format.as_ref().unwrap();
         assert_eq!(
             format.json_schema.as_ref().unwrap().schema,

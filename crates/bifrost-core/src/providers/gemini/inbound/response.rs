@@ -24,8 +24,8 @@ use super::super::types::{
     LogprobsResult, Part, TopCandidates, UsageMetadata,
 };
 use crate::schemas::{
-    ChatChoice, ChatMessage, ChatResponse, ContentPart, ExtraMap, MessageContent,
-    ReasoningDetail, ToolCall, Usage,
+    ChatChoice, ChatMessage, ChatResponse, ContentPart, ExtraMap, MessageContent, ReasoningDetail,
+    ToolCall, Usage,
 };
 
 /// Gemini's finish reasons, passed through when a Gemini provider reported one.
@@ -80,7 +80,10 @@ pub fn usage_metadata(u: &Usage) -> UsageMetadata {
         .completion_tokens_details
         .as_ref()
         .and_then(|d| d.reasoning_tokens);
-    let cached = u.prompt_tokens_details.as_ref().and_then(|d| d.cached_tokens);
+    let cached = u
+        .prompt_tokens_details
+        .as_ref()
+        .and_then(|d| d.cached_tokens);
     UsageMetadata {
         prompt_token_count: Some(u.prompt_tokens),
         candidates_token_count: Some(u.completion_tokens.saturating_sub(thoughts.unwrap_or(0))),

@@ -27,7 +27,10 @@ pub fn to_json_schema(schema: &Value) -> Value {
         return schema.clone();
     };
     let mut out = Map::with_capacity(obj.len());
-    let nullable = obj.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+    let nullable = obj
+        .get("nullable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     for (key, value) in obj {
         let k = key.as_str();
         if DROPPED.contains(&k) || k == "nullable" {
@@ -75,7 +78,10 @@ fn make_nullable(out: &mut Map<String, Value>) {
     match out.get_mut("type") {
         Some(Value::String(t)) => {
             let t = std::mem::take(t);
-            out.insert("type".to_owned(), Value::Array(vec![Value::String(t), null]));
+            out.insert(
+                "type".to_owned(),
+                Value::Array(vec![Value::String(t), null]),
+            );
         }
         Some(Value::Array(ts)) => {
             if !ts.contains(&null) {

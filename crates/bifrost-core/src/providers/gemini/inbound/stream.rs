@@ -74,8 +74,11 @@ impl GenerateStreamEncoder {
         if !chunk.model.is_empty() {
             chunk.model.clone_into(&mut self.model);
         }
-        let candidates: Vec<Candidate> =
-            chunk.choices.iter().filter_map(|c| self.candidate(c)).collect();
+        let candidates: Vec<Candidate> = chunk
+            .choices
+            .iter()
+            .filter_map(|c| self.candidate(c))
+            .collect();
         let usage = chunk.usage.as_ref().map(usage_metadata);
         if candidates.is_empty() {
             let Some(usage) = usage else { return };
@@ -270,7 +273,9 @@ mod tests {
             enc.push(&chunk(c.clone()), &mut out);
         }
         enc.finish(&mut out);
-        out.iter().map(|r| serde_json::to_value(r).unwrap()).collect()
+        out.iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect()
     }
 
     #[test]
@@ -308,7 +313,10 @@ mod tests {
             }, "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}}),
         ]);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0]["candidates"][0]["content"]["parts"][0], json!({"text": "hmm", "thought": true}));
+        assert_eq!(
+            out[0]["candidates"][0]["content"]["parts"][0],
+            json!({"text": "hmm", "thought": true})
+        );
         assert_eq!(
             out[1]["candidates"][0]["content"]["parts"][0],
             json!({"functionCall": {"id": "call_9", "name": "f", "args": {}}, "thoughtSignature": "c2ln"})
