@@ -408,7 +408,7 @@ pub fn convert_tools(tools: Option<&[OpenAiTool]>) -> Result<Option<Vec<Tool>>, 
             name: f.name.clone(),
             description: f.description.clone(),
             parameters,
-            extra: ExtraMap::new(),
+            ..FunctionDeclaration::default()
         });
     }
     let mut out = Vec::with_capacity(1 + builtin.len());
@@ -567,9 +567,10 @@ fn overlay(cfg: &mut GenerationConfig, native: GenerationConfig) {
     set(&mut cfg.response_mime_type, native.response_mime_type);
     set(&mut cfg.response_schema, native.response_schema);
     set(&mut cfg.thinking_config, native.thinking_config);
-    if native.extra.contains_key("responseJsonSchema") {
+    if native.response_json_schema.is_some() {
         // Gemini takes one of `responseSchema` and `responseJsonSchema`.
         cfg.response_schema = None;
+        cfg.response_json_schema = native.response_json_schema;
     }
     for (k, v) in native.extra {
         cfg.extra.insert(k, v);

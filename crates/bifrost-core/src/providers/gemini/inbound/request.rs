@@ -47,7 +47,7 @@ pub struct CountTokensBody {
     #[serde(default)]
     pub contents: Vec<Content>,
     /// A full request to count.
-    #[serde(default)]
+    #[serde(default, alias = "generate_content_request")]
     pub generate_content_request: Option<GenerateContentRequest>,
     /// Other fields.
     #[serde(flatten)]
@@ -146,7 +146,7 @@ fn convert_tools(tools: &[NativeTool], extra: &mut ExtraMap) -> Vec<Tool> {
     let mut out = Vec::new();
     for tool in tools {
         for decl in tool.function_declarations.iter().flatten() {
-            let parameters = match (&decl.parameters, decl.extra.get("parametersJsonSchema")) {
+            let parameters = match (&decl.parameters, &decl.parameters_json_schema) {
                 (Some(p), _) => Some(to_json_schema(p)),
                 (None, Some(json_schema)) => Some(json_schema.clone()),
                 (None, None) => None,
@@ -219,7 +219,7 @@ fn apply_generation_config(cfg: GenerationConfig, chat: &mut ChatRequest, extra:
     chat.logprobs = cfg.response_logprobs;
     chat.top_logprobs = cfg.logprobs;
     chat.reasoning = cfg.thinking_config.as_ref().and_then(reasoning_for);
-    let json_schema = cfg.extra.get("responseJsonSchema").cloned();
+    let json_schema = cfg.response_json_schema.clone();
     let is_json = cfg.response_mime_type.as_deref() == Some("application/json");
     if is_json {
         chat.response_format = Some(match (&cfg.response_schema, json_schema) {
@@ -235,6 +235,7 @@ fn apply_generation_config(cfg: GenerationConfig, chat: &mut ChatRequest, extra:
     let kept = GenerationConfig {
         response_mime_type: cfg.response_mime_type.filter(|_| !is_json),
         response_schema: cfg.response_schema,
+        response_json_schema: cfg.response_json_schema,
         thinking_config: cfg.thinking_config,
         extra: cfg.extra,
         ..GenerationConfig::default()

@@ -13,7 +13,8 @@
 //! | `usage` | `usageMetadata` (see [`usage_metadata`]) |
 //! | `model`, `id` | `modelVersion`, `responseId` |
 //!
-//! Signatures are only sent when they are base64, as the GenAI SDKs decode them.
+//! Signatures are only sent when they are base64 (standard or URL-safe), as the GenAI SDKs
+//! decode them.
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -98,9 +99,11 @@ pub fn usage_metadata(u: &Usage) -> UsageMetadata {
     }
 }
 
-/// True when `s` is standard base64 (what the SDKs accept as a `thoughtSignature`).
+/// True when `s` is base64, standard or URL-safe (what the SDKs accept as a
+/// `thoughtSignature`).
 pub fn is_base64(s: &str) -> bool {
-    !s.is_empty() && base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    !s.is_empty() && (STANDARD.decode(s).is_ok() || URL_SAFE.decode(s).is_ok())
 }
 
 /// The id of the tool call a reasoning detail signs, if it signs one.

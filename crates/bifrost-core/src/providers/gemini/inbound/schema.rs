@@ -8,6 +8,7 @@
 //! | `type: T, nullable: true` | `type: [T, "null"]` |
 //! | `anyOf` with `nullable: true` | a `{"type": "null"}` branch added |
 //! | `propertyOrdering`, `example` | dropped |
+//! | snake_case keywords (`any_of`, `max_items`, ...; Google accepts both spellings) | camelCase |
 //! | anything else (`properties`, `items`, `enum`, `required`, `format`, bounds, ...) | kept, nested schemas converted |
 
 use serde_json::{Map, Value};
@@ -20,6 +21,17 @@ const NESTED_MANY: &[&str] = &["anyOf", "oneOf", "allOf", "prefixItems"];
 const NESTED_MAP: &[&str] = &["properties", "$defs", "definitions"];
 /// Gemini-only keys other providers do not know.
 const DROPPED: &[&str] = &["propertyOrdering", "example"];
+/// Keywords Google also accepts in snake_case, with their JSON Schema spelling.
+const SNAKE_CASE: &[(&str, &str)] = &[
+    ("any_of", "anyOf"),
+    ("max_items", "maxItems"),
+    ("min_items", "minItems"),
+    ("max_length", "maxLength"),
+    ("min_length", "minLength"),
+    ("max_properties", "maxProperties"),
+    ("min_properties", "minProperties"),
+    ("property_ordering", "propertyOrdering"),
+];
 
 /// Converts a Gemini schema into JSON Schema (see the module docs).
 pub fn to_json_schema(schema: &Value) -> Value {
@@ -32,7 +44,10 @@ pub fn to_json_schema(schema: &Value) -> Value {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     for (key, value) in obj {
-        let k = key.as_str();
+        let k = SNAKE_CASE
+            .iter()
+            .find(|(snake, _)| *snake == key.as_str())
+            .map_or(key.as_str(), |(_, camel)| *camel);
         if DROPPED.contains(&k) || k == "nullable" {
             continue;
         }
@@ -57,7 +72,7 @@ pub fn to_json_schema(schema: &Value) -> Value {
         } else {
             value.clone()
         };
-        out.insert(key.clone(), converted);
+        out.insert(k.to_owned(), converted);
     }
     if nullable {
         make_nullable(&mut out);
@@ -126,7 +141,7 @@ mod tests {
                 "required": ["location"],
             })
         );
-        let any = json!({"anyOf": [{"type": "STRING"}], "nullable": true});
+        let any = json!({"any_of": [{"type": "STRING"}], "nullable": true});
         assert_eq!(
             to_json_schema(&any),
             json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
