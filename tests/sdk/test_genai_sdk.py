@@ -12,8 +12,7 @@ import json
 
 import pytest
 from google import genai
-from google.genai import errors
-from google.genai import types
+from google.genai import errors, types
 from pydantic import BaseModel
 
 from conftest import GEMINI_KEY, GENAI_CALLER_KEY
@@ -133,9 +132,7 @@ def test_structured_output(genai_client: genai.Client, model: str) -> None:
     resp = genai_client.models.generate_content(
         model=model,
         contents="structured please",
-        config=types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=Answer
-        ),
+        config=types.GenerateContentConfig(response_mime_type="application/json", response_schema=Answer),
     )
     assert isinstance(resp.parsed, Answer)
     assert resp.parsed.answer == "Echo: structured please"
@@ -146,9 +143,7 @@ def test_structured_output(genai_client: genai.Client, model: str) -> None:
 
 @pytest.mark.parametrize("model", EVERY_FAMILY)
 def test_generate_content_stream(genai_client: genai.Client, model: str) -> None:
-    chunks = list(
-        genai_client.models.generate_content_stream(model=model, contents="stream these words")
-    )
+    chunks = list(genai_client.models.generate_content_stream(model=model, contents="stream these words"))
     assert len(chunks) >= 2
     assert "".join(c.text or "" for c in chunks) == "Echo: stream these words"
     last = chunks[-1]
@@ -197,9 +192,7 @@ def test_function_calling_round_trip_without_afc(
             types.Content(
                 role="user",
                 parts=[
-                    types.Part.from_function_response(
-                        name="get_weather", response={"result": f"18C {word}"}
-                    )
+                    types.Part.from_function_response(name="get_weather", response={"result": f"18C {word}"})
                 ],
             ),
         ],

@@ -20,6 +20,11 @@
 //!
 //! `parallel_tool_calls`, `user`, `metadata`, `logit_bias` and other extra fields have no Gemini
 //! counterpart and are not sent (Gemini rejects unknown fields).
+//!
+//! A request that arrived in Gemini's own shape (the `/genai` routes) carries what the unified
+//! shape cannot express (original model turns, part fields, tools, tool config, generation
+//! settings); it is restored here as long as the unified fields still agree with it (see
+//! [`super::native`]).
 
 use std::collections::HashMap;
 
