@@ -27,8 +27,44 @@ pub struct Attempt {
     pub status: Option<u16>,
     /// True when the attempt succeeded.
     pub success: bool,
+    /// When the attempt started.
+    pub started_at: Instant,
     /// Time spent on the attempt.
     pub latency: Duration,
+}
+
+/// Which plugin hook a [`HookTiming`] measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookPhase {
+    /// `pre_hook`.
+    Pre,
+    /// `post_hook`.
+    Post,
+}
+
+impl HookPhase {
+    /// `pre_hook` or `post_hook`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pre => "pre_hook",
+            Self::Post => "post_hook",
+        }
+    }
+}
+
+/// How long one plugin hook took (recorded only when [`RequestContext::hook_timings`] is on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookTiming {
+    /// The plugin's name.
+    pub plugin: String,
+    /// Which hook.
+    pub phase: HookPhase,
+    /// The target being tried (0 for the primary).
+    pub fallback_index: usize,
+    /// When the hook was called.
+    pub started_at: Instant,
+    /// How long it ran.
+    pub duration: Duration,
 }
 
 /// State of one request: created once by the transport, passed by `&mut` through the engine and
@@ -57,6 +93,9 @@ pub struct RequestContext {
     pub attempts: Vec<Attempt>,
     /// Time spent waiting on upstreams (for the gateway overhead metric).
     pub upstream_time: Duration,
+    /// Per-plugin hook timings. `None` (the default) records nothing; a tracing plugin sets it to
+    /// `Some` in its pre-hook to have the engine time every hook that runs after it.
+    pub hook_timings: Option<Vec<HookTiming>>,
     /// Typed values plugins attach to the request.
     pub values: http::Extensions,
 }
@@ -82,6 +121,7 @@ impl RequestContext {
             retries: 0,
             attempts: Vec::new(),
             upstream_time: Duration::ZERO,
+            hook_timings: None,
             values: http::Extensions::new(),
         }
     }
@@ -89,6 +129,24 @@ impl RequestContext {
     /// The last successful attempt, if any.
     pub fn served_by(&self) -> Option<&Attempt> {
         self.attempts.iter().rev().find(|a| a.success)
+    }
+
+    /// Records a hook that started at `started_at` and has just returned, when timings are on.
+    pub fn record_hook(&mut self, plugin: &str, phase: HookPhase, started_at: Option<Instant>) {
+        if let (Some(started_at), Some(list)) = (started_at, self.hook_timings.as_mut()) {
+            list.push(HookTiming {
+                plugin: plugin.to_owned(),
+                phase,
+                fallback_index: self.fallback_index,
+                started_at,
+                duration: started_at.elapsed(),
+            });
+        }
+    }
+
+    /// The start time to pass to [`RequestContext::record_hook`]: `Some(now)` when timings are on.
+    pub fn hook_clock(&self) -> Option<Instant> {
+        self.hook_timings.as_ref().map(|_| Instant::now())
     }
 
     /// Time spent in the gateway itself: elapsed time minus time waiting on upstreams.

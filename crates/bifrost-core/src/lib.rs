@@ -34,7 +34,7 @@ pub mod provider;
 pub mod providers;
 pub mod schemas;
 
-pub use context::{KeyPin, RequestContext};
+pub use context::{Attempt, HookPhase, HookTiming, KeyPin, RequestContext};
 pub use engine::{Bifrost, ResponseStream};
 pub use error::{BifrostError, ErrorKind};
 pub use plugin::{ChunkAction, Outcome, Plugin, PluginError, PreHookOutcome, ShortCircuit};

@@ -19,8 +19,8 @@ use crate::key::Key;
 use crate::schemas::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
     EmbeddingResponse, ListModelsRequest, ListModelsResponse, PassthroughRequest,
-    PassthroughResponse, RequestType, RerankRequest, RerankResponse, StreamChunk,
-    TextCompletionRequest, TextCompletionResponse,
+    PassthroughResponse, RequestType, RerankRequest, RerankResponse, ResponsesRequest,
+    ResponsesResponse, StreamChunk, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// A stream of chunks from the upstream. Ends after the last chunk; an `Err` item ends it too.
@@ -123,6 +123,27 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<CountTokensResponse, BifrostError> {
         let _ = (cx, req);
         Err(unsupported(RequestType::CountTokens, self.name()))
+    }
+
+    /// OpenAI Responses API. By default served over [`Provider::chat`]: the request is
+    /// translated into a chat completion and the answer back (see
+    /// [`crate::providers::common::responses`]). Providers with a native endpoint override it.
+    async fn responses(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ResponsesResponse, BifrostError> {
+        crate::providers::common::responses::responses_over_chat(self, cx, req).await
+    }
+
+    /// Streamed Responses API. By default served over [`Provider::chat_stream`], with the chat
+    /// chunks translated into Responses events. Providers with a native endpoint override it.
+    async fn responses_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        crate::providers::common::responses::responses_stream_over_chat(self, cx, req).await
     }
 
     /// Reranking.

@@ -14,6 +14,8 @@
 //!   `stop`, `max_tokens`, `response_format`),
 //! * `POST /v1/completions` (legacy),
 //! * `POST /v1/embeddings` (float and base64),
+//! * `POST /v1/responses` (OpenAI's Responses API: non-stream and typed event stream, function
+//!   calls, reasoning, `text.format`, `max_output_tokens`),
 //! * `GET /v1/models`, `GET /v1/models/{id}`.
 //!
 //! Google's paths (`/v1beta/models/{model}:generateContent`, Vertex AI's
@@ -62,6 +64,7 @@ mod error;
 mod faults;
 mod google;
 mod models;
+mod responses;
 mod server;
 mod sse;
 mod text;

@@ -19,6 +19,7 @@ use crate::completions::CompletionRequest;
 use crate::embeddings::EmbeddingRequest;
 use crate::error::{ErrorObject, Rejection, error_response, internal, invalid_json, invalid_url};
 use crate::faults::{self, Fault, StreamMode};
+use crate::responses::ResponsesRequest;
 use crate::sse::{SseEvents, stream_response};
 use crate::{MockConfig, RecordedRequest, auth, models};
 
@@ -145,6 +146,7 @@ enum Route<'a> {
     Chat,
     Completions,
     Embeddings,
+    Responses,
     Models,
     Model(&'a str),
     AdminHealth,
@@ -162,6 +164,7 @@ fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
         (&Method::POST, "/chat/completions") => Route::Chat,
         (&Method::POST, "/completions") => Route::Completions,
         (&Method::POST, "/embeddings") => Route::Embeddings,
+        (&Method::POST, "/responses") => Route::Responses,
         (&Method::GET, "/models") => Route::Models,
         (&Method::GET, "/__mock/health") => Route::AdminHealth,
         (&Method::GET, "/__mock/requests") => Route::AdminRequests,
@@ -254,6 +257,7 @@ async fn handle(
         Route::Chat => endpoint::<ChatRequest>(shared, body, id).await,
         Route::Completions => endpoint::<CompletionRequest>(shared, body, id).await,
         Route::Embeddings => endpoint::<EmbeddingRequest>(shared, body, id).await,
+        Route::Responses => endpoint::<ResponsesRequest>(shared, body, id).await,
         Route::Models => {
             let fault_name = parts
                 .uri
@@ -348,6 +352,7 @@ mod tests {
             assert_eq!(route(&Method::POST, &p("/chat/completions")), Route::Chat);
             assert_eq!(route(&Method::POST, &p("/completions")), Route::Completions);
             assert_eq!(route(&Method::POST, &p("/embeddings")), Route::Embeddings);
+            assert_eq!(route(&Method::POST, &p("/responses")), Route::Responses);
             assert_eq!(route(&Method::GET, &p("/models")), Route::Models);
             let path = p("/models/gpt-4o");
             assert_eq!(route(&Method::GET, &path), Route::Model("gpt-4o"));

@@ -26,6 +26,7 @@ pub(crate) struct SseWriter {
     buf: BytesMut,
     ends: Vec<usize>,
     content_end: Option<usize>,
+    mid_stream_error: Option<Bytes>,
 }
 
 impl SseWriter {
@@ -35,7 +36,25 @@ impl SseWriter {
             buf: BytesMut::with_capacity(events * 256),
             ends: Vec::with_capacity(events),
             content_end: None,
+            mid_stream_error: None,
         }
+    }
+
+    /// Appends `event: <name>\ndata: <json>\n\n` (the Responses API's framing).
+    pub(crate) fn push_event<T: Serialize>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        self.buf.put_slice(b"event: ");
+        self.buf.put_slice(name.as_bytes());
+        self.buf.put_slice(b"\n");
+        self.push_json(value)
+    }
+
+    /// Replaces the event the `stream-error` fault sends (default: a chat-style error chunk).
+    pub(crate) fn set_mid_stream_error(&mut self, event: Bytes) {
+        self.mid_stream_error = Some(event);
     }
 
     /// Appends `data: <json>\n\n`.
@@ -73,6 +92,7 @@ impl SseWriter {
         SseEvents {
             events,
             content_end,
+            mid_stream_error: self.mid_stream_error,
         }
     }
 }
@@ -83,6 +103,8 @@ pub(crate) struct SseEvents {
     pub events: Vec<Bytes>,
     /// Number of leading events that are role/content chunks.
     pub content_end: usize,
+    /// The event the `stream-error` fault sends, when not the chat-style default.
+    pub mid_stream_error: Option<Bytes>,
 }
 
 impl SseEvents {
@@ -125,7 +147,9 @@ pub(crate) fn stream_response(sse: SseEvents, mode: StreamMode) -> Response {
         }
         StreamMode::MidStreamError => {
             let mut events: Vec<Chunk> = sse.events.into_iter().take(keep).map(Ok).collect();
-            events.push(Ok(Bytes::from_static(MID_STREAM_ERROR)));
+            events.push(Ok(sse
+                .mid_stream_error
+                .unwrap_or(Bytes::from_static(MID_STREAM_ERROR))));
             Body::from_stream(stream::iter(events))
         }
     };

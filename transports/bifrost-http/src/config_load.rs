@@ -49,6 +49,8 @@ pub struct Loaded {
     pub bifrost: Arc<Bifrost>,
     /// Warnings to report once at start-up: ignored fields, skipped keys and providers.
     pub warnings: Vec<ConfigProblem>,
+    /// The metrics, unless the `telemetry` plugin is disabled.
+    pub telemetry: Option<bifrost_plugin_telemetry::Telemetry>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -99,13 +101,14 @@ pub fn from_file(
             problems: errors,
         });
     }
-    let (plugins, plugin_warnings) = build_plugins(file.plugins.as_deref().unwrap_or_default())
-        .map_err(|problems| StartupError::Invalid {
+    let built = build_plugins(file.plugins.as_deref().unwrap_or_default(), &file.client).map_err(
+        |problems| StartupError::Invalid {
             path: path.to_path_buf(),
             problems,
-        })?;
-    warnings.extend(plugin_warnings);
-    let plugins: Vec<Arc<dyn Plugin>> = plugins;
+        },
+    )?;
+    warnings.extend(built.warnings);
+    let plugins: Vec<Arc<dyn Plugin>> = built.plugins;
     let bifrost =
         Bifrost::new(file.engine_config(), plugins).map_err(|e| StartupError::Engine {
             path: path.to_path_buf(),
@@ -122,5 +125,6 @@ pub fn from_file(
         source,
         bifrost: Arc::new(bifrost),
         warnings,
+        telemetry: built.telemetry,
     })
 }

@@ -1,9 +1,9 @@
 //! # bifrost-http
 //!
 //! The Bifrost-rs gateway: an HTTP server in front of [`bifrost_core`] that speaks OpenAI's API
-//! (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/models`) and Bifrost's
-//! conventions (`provider/model` names, `fallbacks`, `extra_fields`, `x-bf-*` headers), reading
-//! Bifrost's `config.json`.
+//! (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models`)
+//! and Bifrost's conventions (`provider/model` names, `fallbacks`, `extra_fields`, `x-bf-*`
+//! headers), reading Bifrost's `config.json`.
 
 pub mod body;
 pub mod cli;

@@ -41,10 +41,9 @@ impl Gateway {
 
     /// Builds the router from an already loaded configuration.
     pub fn from_loaded(loaded: Loaded) -> Self {
-        let state = Arc::new(AppState::new(
-            loaded.bifrost.clone(),
-            loaded.file.client.clone(),
-        ));
+        let mut state = AppState::new(loaded.bifrost.clone(), loaded.file.client.clone());
+        state.telemetry = loaded.telemetry.clone();
+        let state = Arc::new(state);
         let router = routes::router(state.clone());
         Self {
             state,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub required_headers: Vec<String>,
     /// When the gateway started.
     pub started_at: Instant,
+    /// The metrics behind `GET /metrics` (none when the telemetry plugin is disabled).
+    pub telemetry: Option<bifrost_plugin_telemetry::Telemetry>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             bifrost,
             client,
             started_at: Instant::now(),
+            telemetry: None,
         }
     }
 }

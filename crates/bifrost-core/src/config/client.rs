@@ -32,6 +32,10 @@ pub struct ClientConfig {
     /// Which `x-bf-eh-*` headers are forwarded upstream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_filter_config: Option<HeaderFilterConfig>,
+    /// Custom Prometheus label names; each request fills them from `x-bf-dim-<label>` headers
+    /// (legacy `x-bf-prom-<label>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_labels: Option<Vec<String>>,
     /// Fields this build does not act on; reported at start-up.
     #[serde(flatten)]
     pub extra: ExtraMap,

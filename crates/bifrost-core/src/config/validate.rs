@@ -80,7 +80,6 @@ const BIFROST_FIELDS_NOT_YET_SUPPORTED: &[&str] = &[
     "enforce_auth_on_inference",
     "allow_direct_keys",
     "whitelisted_routes",
-    "prometheus_labels",
     "compat",
     "mcp_agent_depth",
     "mcp_tool_execution_timeout",

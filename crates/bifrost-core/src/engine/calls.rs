@@ -8,8 +8,8 @@ use crate::provider::{CallContext, Provider};
 use crate::schemas::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
     EmbeddingResponse, ListModelsRequest, ListModelsResponse, PassthroughRequest,
-    PassthroughResponse, RerankRequest, RerankResponse, TextCompletionRequest,
-    TextCompletionResponse,
+    PassthroughResponse, RerankRequest, RerankResponse, ResponsesRequest, ResponsesResponse,
+    TextCompletionRequest, TextCompletionResponse,
 };
 
 type Call<'a, T> = BoxFuture<'a, Result<T, BifrostError>>;
@@ -55,6 +55,24 @@ pub(super) fn text_stream<'a>(
 ) -> Call<'a, PeekedStream> {
     set_model(&mut b.model, cx.model);
     Box::pin(async move { peek(p.name(), p.text_completion_stream(cx, b).await).await })
+}
+
+pub(super) fn responses<'a>(
+    p: &'a dyn Provider,
+    cx: CallContext<'a>,
+    b: &'a mut ResponsesRequest,
+) -> Call<'a, ResponsesResponse> {
+    set_model(&mut b.model, cx.model);
+    p.responses(cx, b)
+}
+
+pub(super) fn responses_stream<'a>(
+    p: &'a dyn Provider,
+    cx: CallContext<'a>,
+    b: &'a mut ResponsesRequest,
+) -> Call<'a, PeekedStream> {
+    set_model(&mut b.model, cx.model);
+    Box::pin(async move { peek(p.name(), p.responses_stream(cx, b).await).await })
 }
 
 pub(super) fn embedding<'a>(

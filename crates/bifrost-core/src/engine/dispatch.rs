@@ -157,6 +157,7 @@ pub async fn with_retries<B: ?Sized + Send, T: Send>(
                 key_name: key.name.clone(),
                 status: outcome.as_ref().err().map(BifrostError::status),
                 success: outcome.is_ok(),
+                started_at: started,
                 latency: spent,
             });
             outcome

@@ -28,15 +28,15 @@ pub use self::snapshot::{BuildNotice, ProviderFactory, ProviderState, Snapshot};
 pub use self::stream::ResponseStream;
 use self::stream::{StreamSetup, pipeline, stream_from_response};
 use crate::config::EngineConfig;
-use crate::context::RequestContext;
+use crate::context::{HookPhase, RequestContext};
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{Outcome, Plugin, PreHookOutcome, ShortCircuit};
 use crate::provider::ChunkStream;
 use crate::providers::ProviderBuildError;
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
-    ListModelsResponse, ModelRef, Request, RequestBody, RequestType, Response,
-    TextCompletionRequest, TextCompletionResponse,
+    ListModelsResponse, ModelRef, Request, RequestBody, RequestType, Response, ResponsesRequest,
+    ResponsesResponse, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// What a target produced.
@@ -260,6 +260,40 @@ impl Bifrost {
         }
     }
 
+    /// OpenAI Responses API request with a fresh context (native for providers that serve it,
+    /// over chat completions for the others).
+    pub async fn responses(
+        &self,
+        mut request: ResponsesRequest,
+    ) -> Result<ResponsesResponse, BifrostError> {
+        request.stream = None;
+        let mut ctx = RequestContext {
+            model_requested: request.model.clone(),
+            ..RequestContext::default()
+        };
+        let req = self.request(RequestBody::Responses(request))?;
+        match self.execute(&mut ctx, req).await? {
+            Response::Responses(r) => Ok(r),
+            _ => Err(BifrostError::internal(
+                "unexpected response type for a responses request",
+            )),
+        }
+    }
+
+    /// Streamed Responses API request with a fresh context: yields Responses events.
+    pub async fn responses_stream(
+        &self,
+        mut request: ResponsesRequest,
+    ) -> Result<ResponseStream, BifrostError> {
+        request.stream = Some(true);
+        let ctx = RequestContext {
+            model_requested: request.model.clone(),
+            ..RequestContext::default()
+        };
+        let req = self.request(RequestBody::Responses(request))?;
+        self.execute_stream(ctx, req).await
+    }
+
     /// Runs a non-streamed request through plugins, dispatch and fallbacks.
     pub async fn execute(
         &self,
@@ -372,7 +406,9 @@ impl Bifrost {
                 Err(e) if provider.is_some() => {
                     return Err(e.with_context(name, "", RequestType::ListModels));
                 }
-                Err(e) => tracing::warn!(provider = %name, error = %e, "listing models failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, provider = %name, error = %e, "listing models failed")
+                }
             }
         }
         merged.extra_fields = Some(ExtraFields {
@@ -432,7 +468,7 @@ impl Bifrost {
         }
         for (i, target) in fallbacks.iter().enumerate() {
             if snapshot.provider(&target.provider).is_none() {
-                tracing::warn!(fallback = %target, "skipping fallback: provider not configured");
+                tracing::warn!(request_id = %ctx.request_id, fallback = %target, "skipping fallback: provider not configured");
                 continue;
             }
             let Some(base) = original.as_ref() else { break };
@@ -470,13 +506,18 @@ impl Bifrost {
         let mut short = None;
         for p in plugins.iter() {
             ran += 1;
-            match p.pre_hook(ctx, &mut req).await {
+            let clock = ctx.hook_clock();
+            let outcome = p.pre_hook(ctx, &mut req).await;
+            ctx.record_hook(p.name(), HookPhase::Pre, clock);
+            match outcome {
                 Ok(PreHookOutcome::Continue) => {}
                 Ok(PreHookOutcome::ShortCircuit(s)) => {
                     short = Some(s);
                     break;
                 }
-                Err(e) => tracing::warn!(plugin = p.name(), error = %e, "plugin pre-hook failed"),
+                Err(e) => {
+                    tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin pre-hook failed")
+                }
             }
         }
         let provider_name = req.provider.clone();
@@ -569,7 +610,7 @@ impl Bifrost {
     ) -> Result<Answer, BifrostError> {
         let provider = state.provider.clone();
         let rt = req.request_type();
-        if !provider.supports(rt) {
+        if !serves(&*provider, rt) {
             return Err(crate::provider::unsupported(rt, &state.name));
         }
         let model = req.model.clone();
@@ -598,6 +639,15 @@ impl Bifrost {
             RequestBody::TextCompletion(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::text).await?;
                 Ok(Answer::Response(Response::TextCompletion(r)))
+            }
+            RequestBody::Responses(body) if body.is_stream() => {
+                let peeked =
+                    with_retries(state, ctx, &model, body, calls::responses_stream).await?;
+                Ok(into_stream(peeked))
+            }
+            RequestBody::Responses(body) => {
+                let r = with_retries(state, ctx, &model, body, calls::responses).await?;
+                Ok(Answer::Response(Response::Responses(r)))
             }
             RequestBody::Embedding(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::embedding).await?;
@@ -628,14 +678,28 @@ impl Bifrost {
     }
 }
 
+/// Whether `provider` can serve `rt`. The Responses API is served over chat completions by
+/// default, so a provider that chats serves it too (unless its own `responses` refuses).
+fn serves(provider: &dyn crate::provider::Provider, rt: RequestType) -> bool {
+    provider.supports(rt)
+        || match rt {
+            RequestType::Responses => provider.supports(RequestType::ChatCompletion),
+            RequestType::ResponsesStream => provider.supports(RequestType::ChatCompletionStream),
+            _ => false,
+        }
+}
+
 async fn run_post_hooks(
     plugins: &[Arc<dyn Plugin>],
     ctx: &mut RequestContext,
     outcome: &mut Outcome,
 ) {
     for p in plugins.iter().rev() {
-        if let Err(e) = p.post_hook(ctx, outcome).await {
-            tracing::warn!(plugin = p.name(), error = %e, "plugin post-hook failed");
+        let clock = ctx.hook_clock();
+        let result = p.post_hook(ctx, outcome).await;
+        ctx.record_hook(p.name(), HookPhase::Post, clock);
+        if let Err(e) = result {
+            tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin post-hook failed");
         }
     }
 }

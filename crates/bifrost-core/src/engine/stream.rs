@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
 
-use crate::context::RequestContext;
+use crate::context::{HookPhase, RequestContext};
 use crate::error::{BifrostError, ErrorKind};
 use crate::plugin::{ChunkAction, Outcome, Plugin, StreamSummary};
 use crate::provider::ChunkStream;
@@ -110,8 +110,12 @@ async fn run_stream_post_hooks(
 ) {
     let mut outcome = Outcome::StreamEnded(summary);
     for p in plugins.iter().rev() {
-        if let Err(e) = p.post_hook(ctx, &mut outcome).await {
-            tracing::warn!(plugin = p.name(), error = %e, "plugin post-hook failed");
+        let clock = ctx.hook_clock();
+        let result = p.post_hook(ctx, &mut outcome).await;
+        ctx.record_hook(p.name(), HookPhase::Post, clock);
+        if let Err(e) = result {
+            // Runs while the response body is polled, outside the handler's span.
+            tracing::warn!(request_id = %ctx.request_id, plugin = p.name(), error = %e, "plugin post-hook failed");
         }
     }
 }
@@ -253,6 +257,10 @@ pub fn stream_from_response(response: Response) -> ChunkStream {
     let chunks: Vec<Result<StreamChunk, BifrostError>> = match response {
         Response::Chat(r) => chat_chunks(r).into_iter().map(Ok).collect(),
         Response::TextCompletion(r) => text_chunks(r).into_iter().map(Ok).collect(),
+        Response::Responses(r) => crate::providers::common::responses::events_from_response(r)
+            .into_iter()
+            .map(|e| Ok(StreamChunk::Responses(e)))
+            .collect(),
         other => vec![Err(BifrostError::internal(format!(
             "a {:?} response cannot be streamed",
             std::mem::discriminant(&other)

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     ChatRequest, ChatResponse, CountTokensRequest, CountTokensResponse, EmbeddingRequest,
     EmbeddingResponse, ExtraFields, ListModelsResponse, PassthroughRequest, PassthroughResponse,
-    RerankRequest, RerankResponse, TextCompletionRequest, TextCompletionResponse, Usage,
+    RerankRequest, RerankResponse, ResponsesRequest, ResponsesResponse, TextCompletionRequest,
+    TextCompletionResponse, Usage,
 };
 
 /// Bifrost's request type names, as they appear in logs, metrics and `allowed_requests`.
@@ -121,6 +122,8 @@ pub enum RequestBody {
     CountTokens(CountTokensRequest),
     /// Reranking.
     Rerank(RerankRequest),
+    /// OpenAI Responses API.
+    Responses(ResponsesRequest),
     /// A native request forwarded without conversion.
     Passthrough(PassthroughRequest),
 }
@@ -137,6 +140,8 @@ impl RequestBody {
             Self::ListModels(_) => RequestType::ListModels,
             Self::CountTokens(_) => RequestType::CountTokens,
             Self::Rerank(_) => RequestType::Rerank,
+            Self::Responses(r) if r.is_stream() => RequestType::ResponsesStream,
+            Self::Responses(_) => RequestType::Responses,
             Self::Passthrough(r) if r.stream => RequestType::PassthroughStream,
             Self::Passthrough(_) => RequestType::Passthrough,
         }
@@ -150,6 +155,7 @@ impl RequestBody {
             Self::Embedding(r) => &r.model,
             Self::CountTokens(r) => &r.model,
             Self::Rerank(r) => &r.model,
+            Self::Responses(r) => &r.model,
             Self::Passthrough(r) => &r.model,
             Self::ListModels(_) => "",
         }
@@ -163,6 +169,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.model,
             Self::CountTokens(r) => &mut r.model,
             Self::Rerank(r) => &mut r.model,
+            Self::Responses(r) => &mut r.model,
             Self::Passthrough(r) => &mut r.model,
             Self::ListModels(_) => return,
         };
@@ -180,6 +187,7 @@ impl RequestBody {
             Self::Embedding(r) => &mut r.fallbacks,
             Self::CountTokens(r) => &mut r.fallbacks,
             Self::Rerank(r) => &mut r.fallbacks,
+            Self::Responses(r) => &mut r.fallbacks,
             Self::ListModels(_) | Self::Passthrough(_) => return Vec::new(),
         };
         slot.take().unwrap_or_default()
@@ -211,6 +219,7 @@ impl Request {
             self.request_type(),
             RequestType::ChatCompletionStream
                 | RequestType::TextCompletionStream
+                | RequestType::ResponsesStream
                 | RequestType::PassthroughStream
         )
     }
@@ -246,6 +255,8 @@ pub enum Response {
     CountTokens(CountTokensResponse),
     /// Reranking.
     Rerank(RerankResponse),
+    /// OpenAI Responses API.
+    Responses(ResponsesResponse),
     /// A native answer relayed without conversion.
     Passthrough(PassthroughResponse),
 }
@@ -258,6 +269,7 @@ impl Response {
             Self::TextCompletion(r) => r.usage.as_ref(),
             Self::Embedding(r) => r.usage.as_ref(),
             Self::Rerank(r) => r.usage.as_ref(),
+            Self::Responses(r) => r.unified_usage(),
             Self::ListModels(_) | Self::CountTokens(_) | Self::Passthrough(_) => None,
         }
     }
@@ -271,6 +283,7 @@ impl Response {
             Self::ListModels(r) => &mut r.extra_fields,
             Self::CountTokens(r) => &mut r.extra_fields,
             Self::Rerank(r) => &mut r.extra_fields,
+            Self::Responses(r) => &mut r.extra_fields,
             Self::Passthrough(r) => &mut r.extra_fields,
         }
     }
@@ -284,15 +297,18 @@ impl Response {
             Self::ListModels(r) => super::to_json_vec(r),
             Self::CountTokens(r) => super::to_json_vec(r),
             Self::Rerank(r) => super::to_json_vec(r),
+            Self::Responses(r) => super::to_json_vec(r),
             Self::Passthrough(r) => Ok(r.body.to_vec()),
         }
     }
 
-    /// The first finish reason, for chat and text completions.
+    /// The first finish reason, for chat and text completions; the status (`completed`,
+    /// `incomplete`, `failed`) for Responses API responses.
     pub fn finish_reason(&self) -> Option<&str> {
         match self {
             Self::Chat(r) => r.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::TextCompletion(r) => r.choices.iter().find_map(|c| c.finish_reason.as_deref()),
+            Self::Responses(r) => r.status.as_deref(),
             _ => None,
         }
     }

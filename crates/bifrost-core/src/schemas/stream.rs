@@ -1,9 +1,11 @@
-//! Streamed chunks (OpenAI `chat.completion.chunk` and streamed text completions).
+//! Streamed chunks (OpenAI `chat.completion.chunk`, streamed text completions, Responses API
+//! events).
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ExtraFields, ExtraMap, PassthroughHead, ReasoningDetail, Role, TextCompletionResponse, Usage,
+    ExtraFields, ExtraMap, PassthroughHead, ReasoningDetail, ResponsesStreamEvent, Role,
+    TextCompletionResponse, Usage,
 };
 
 /// One streamed chunk of any request type.
@@ -13,6 +15,8 @@ pub enum StreamChunk {
     Chat(ChatStreamChunk),
     /// A streamed text completion chunk.
     Text(TextCompletionResponse),
+    /// A Responses API stream event.
+    Responses(ResponsesStreamEvent),
     /// Status and headers of a streamed passthrough answer (always its first chunk).
     RawHead(PassthroughHead),
     /// Body bytes of a streamed passthrough answer, relayed unchanged.
@@ -25,16 +29,37 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.usage.as_ref(),
             Self::Text(c) => c.usage.as_ref(),
+            Self::Responses(e) => e.usage(),
             Self::RawHead(_) | Self::Raw(_) => None,
         }
     }
 
-    /// The first finish reason carried by this chunk, if any.
+    /// The first finish reason carried by this chunk, if any (for Responses API events: the
+    /// status of the terminal event).
     pub fn finish_reason(&self) -> Option<&str> {
         match self {
             Self::Chat(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
             Self::Text(c) => c.choices.iter().find_map(|c| c.finish_reason.as_deref()),
+            Self::Responses(e) => e.terminal_status(),
             Self::RawHead(_) | Self::Raw(_) => None,
+        }
+    }
+
+    /// The model and response id the chunk names, when it names them.
+    pub fn model_and_id(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Chat(c) => Some((&c.model, &c.id)),
+            Self::Text(c) => Some((&c.model, &c.id)),
+            Self::RawHead(_) | Self::Raw(_) | Self::Responses(_) => None,
+        }
+    }
+
+    /// The SSE `event:` name the chunk is sent with, for formats that name their events
+    /// (Responses API); `None` for `data:`-only formats.
+    pub fn event_name(&self) -> Option<&str> {
+        match self {
+            Self::Chat(_) | Self::Text(_) | Self::RawHead(_) | Self::Raw(_) => None,
+            Self::Responses(e) => Some(e.event_type()),
         }
     }
 
@@ -43,6 +68,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => c.extra_fields = Some(fields),
             Self::Text(c) => c.extra_fields = Some(fields),
+            Self::Responses(e) => e.set_extra_fields(fields),
             Self::RawHead(_) | Self::Raw(_) => {}
         }
     }
@@ -52,6 +78,7 @@ impl StreamChunk {
         match self {
             Self::Chat(c) => super::to_json_vec(c),
             Self::Text(c) => super::to_json_vec(c),
+            Self::Responses(e) => super::to_json_vec(e),
             Self::RawHead(_) => Ok(Vec::new()),
             Self::Raw(b) => Ok(b.to_vec()),
         }

@@ -1,15 +1,18 @@
 //! The OpenAI-compatible inference routes: `/v1/chat/completions`, `/v1/completions`,
-//! `/v1/embeddings`, `/v1/models`.
+//! `/v1/embeddings`, `/v1/responses`, `/v1/models`.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::response::Response;
-use bifrost_core::schemas::{ChatRequest, EmbeddingRequest, RequestBody, TextCompletionRequest};
-use bifrost_core::{BifrostError, RequestContext};
+use bifrost_core::schemas::{
+    ChatRequest, EmbeddingRequest, RequestBody, ResponsesRequest, TextCompletionRequest,
+};
+use bifrost_core::{BifrostError, ErrorKind, RequestContext};
 use http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use crate::body::{check_content_type, parse_json, read_body};
 use crate::error::error_response;
@@ -26,6 +29,8 @@ pub enum Route {
     Text,
     /// `POST /v1/embeddings`
     Embeddings,
+    /// `POST /v1/responses`
+    Responses,
 }
 
 /// A JSON answer with `x-request-id`.
@@ -46,6 +51,16 @@ pub fn json_response(json: Vec<u8>, request_id: &str) -> Response {
 pub fn failed(err: &BifrostError, request_id: &str) -> Response {
     if err.status() >= 500 {
         tracing::warn!(request_id, status = err.status(), provider = %err.extra_fields().provider, error = %err, "request failed");
+    } else if err.kind() == ErrorKind::InvalidRequest {
+        // A malformed request's message can quote the caller's body: log where, not what.
+        let param = err.detail().param.as_ref().and_then(|p| p.as_str());
+        tracing::info!(
+            request_id,
+            status = err.status(),
+            code = err.code(),
+            param,
+            "request rejected"
+        );
     } else {
         tracing::info!(request_id, status = err.status(), error = %err, "request rejected");
     }
@@ -94,6 +109,16 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                 );
             }
             RequestBody::Embedding(req)
+        }
+        Route::Responses => {
+            let req: ResponsesRequest = parse_json(bytes)?;
+            if req.input.as_ref().is_none_or(|i| i.is_empty()) {
+                return Err(
+                    BifrostError::invalid_request("input is required for responses")
+                        .with_param("input"),
+                );
+            }
+            RequestBody::Responses(req)
         }
     })
 }
@@ -170,6 +195,13 @@ pub async fn run_with(
     }
 }
 
+/// The span around one request's handling: carries `request_id` to every line logged inside.
+/// It is a debug span, so it costs nothing unless debug logs are on; lines at info and above
+/// carry `request_id` as a field of their own.
+pub fn request_span(request_id: &str) -> tracing::Span {
+    tracing::debug_span!("request", request_id = %request_id)
+}
+
 /// Reads, parses and runs one inference request.
 pub async fn handle(state: &AppState, route: Route, headers: HeaderMap, body: Body) -> Response {
     handle_with(state, route, Dialect::default(), headers, body).await
@@ -184,6 +216,20 @@ pub async fn handle_with(
     body: Body,
 ) -> Response {
     let request_id = request_context::request_id(&headers);
+    let span = request_span(&request_id);
+    handle_with_id(state, route, dialect, headers, body, request_id)
+        .instrument(span)
+        .await
+}
+
+async fn handle_with_id(
+    state: &AppState,
+    route: Route,
+    dialect: Dialect<'_>,
+    headers: HeaderMap,
+    body: Body,
+    request_id: String,
+) -> Response {
     if let Err(e) = check_content_type(&headers) {
         return failed(&e, &request_id);
     }
@@ -227,6 +273,12 @@ pub async fn embeddings(State(state): State<Arc<AppState>>, req: Request) -> Res
     handle(&state, Route::Embeddings, parts.headers, body).await
 }
 
+/// `POST /v1/responses` (OpenAI's Responses API; streamed as typed events).
+pub async fn responses(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    handle(&state, Route::Responses, parts.headers, body).await
+}
+
 /// Query of `GET /v1/models`.
 #[derive(Debug, Deserialize)]
 pub struct ModelsQuery {
@@ -243,7 +295,12 @@ pub async fn list_models(
     let request_id = request_context::request_id(&headers);
     let mut ctx = RequestContext::new(request_id.clone());
     let provider = query.provider.as_deref().filter(|p| !p.is_empty());
-    match state.bifrost.list_models(&mut ctx, provider).await {
+    let listed = state
+        .bifrost
+        .list_models(&mut ctx, provider)
+        .instrument(request_span(&request_id))
+        .await;
+    match listed {
         Ok(list) => match serde_json::to_vec(&list) {
             Ok(json) => json_response(json, &request_id),
             Err(e) => failed(&BifrostError::internal(e.to_string()), &request_id),

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod inference;
 pub mod integrations;
+pub mod metrics;
 pub mod passthrough;
 
 use std::sync::Arc;
@@ -88,20 +89,25 @@ fn cors(state: &AppState) -> CorsLayer {
 /// Builds the gateway's router over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     let cors = cors(&state);
+    let http_metrics = state.telemetry.as_ref().map(|t| t.http_layer());
     let mut router = Router::new()
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
+        .route("/v1/responses", post(inference::responses))
         .route("/v1/models", get(inference::list_models))
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
         .merge(integrations::integrations())
         .merge(passthrough::router());
     for prefix in integrations::FRAMEWORK_PREFIXES {
         router = router.nest(prefix, integrations::framework());
     }
-    router
+    router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(cors)
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed);
+    if let Some(layer) = http_metrics {
+        router = router.layer(layer);
+    }
+    router.layer(cors).with_state(state)
 }

@@ -1,7 +1,9 @@
-//! Pieces shared by provider implementations: HTTP client, upstream errors, SSE decoding.
+//! Pieces shared by provider implementations: HTTP client, upstream errors, SSE decoding, the
+//! Responses API over chat completions.
 
 pub mod client;
 pub mod passthrough;
+pub mod responses;
 pub mod sse;
 pub mod upstream_error;
 

@@ -4,6 +4,12 @@
 //!
 //! Requests are already in OpenAI's shape, so translation is serialization: the typed request
 //! (with its unknown fields kept) is written as JSON and the answer parsed back.
+//!
+//! The Responses API is served natively by the profiles that have a `responses_path` (OpenAI,
+//! OpenRouter, xAI, custom providers) and over chat completions by the others. Another
+//! provider speaking OpenAI's Responses wire format (Azure OpenAI) can reuse the pieces:
+//! serialize the [`ResponsesRequest`] as is, parse the answer as a [`ResponsesResponse`], and
+//! decode the stream with [`stream::OpenAiResponsesSse`].
 
 pub mod error;
 pub mod profile;
@@ -18,7 +24,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 
 use self::profile::Profile;
-use self::stream::{OpenAiChatSse, OpenAiTextSse};
+use self::stream::{OpenAiChatSse, OpenAiResponsesSse, OpenAiTextSse};
+use super::common::responses::{responses_over_chat, responses_stream_over_chat};
 use super::common::sse::decode_sse;
 use super::common::upstream_error::{decode_error, network_error, retry_after};
 use super::common::{ClientBuildError, build_client};
@@ -27,8 +34,8 @@ use crate::error::{BifrostError, ErrorKind};
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, ListModelsRequest,
-    ListModelsResponse, PassthroughRequest, PassthroughResponse, RequestType,
-    TextCompletionRequest, TextCompletionResponse,
+    ListModelsResponse, PassthroughRequest, PassthroughResponse, RequestType, ResponsesRequest,
+    ResponsesResponse, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// Why an OpenAI-compatible provider could not be set up.
@@ -46,13 +53,15 @@ pub enum OpenAiSetupError {
 }
 
 /// Request types whose URL is parsed once at construction.
-const URL_REQUEST_TYPES: [RequestType; 6] = [
+const URL_REQUEST_TYPES: [RequestType; 8] = [
     RequestType::ChatCompletion,
     RequestType::ChatCompletionStream,
     RequestType::TextCompletion,
     RequestType::TextCompletionStream,
     RequestType::Embedding,
     RequestType::ListModels,
+    RequestType::Responses,
+    RequestType::ResponsesStream,
 ];
 
 /// An OpenAI-compatible provider.
@@ -241,9 +250,9 @@ impl OpenAiCompatible {
     ) -> Result<T, BifrostError> {
         let mut value: T = serde_json::from_slice(bytes)
             .map_err(|e| decode_error(&self.name, what, bytes, &e.to_string()))?;
-        if let Some(err) = value.extra_mut().get("error") {
+        if let Some(err) = value.in_band_error() {
             // Some compatible servers answer 200 with an error object.
-            let detail = error::detail_from_object(err).unwrap_or_default();
+            let detail = error::detail_from_object(&err).unwrap_or_default();
             return Err(BifrostError::upstream(502, detail).with_upstream_body(bytes.clone()));
         }
         if !value.looks_valid() {
@@ -342,6 +351,28 @@ impl OpenAiCompatible {
             .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
     }
 
+    /// True when `rt` (a Responses request type) goes to a native endpoint of this provider.
+    fn native_responses(&self, rt: RequestType) -> bool {
+        self.path_overrides.contains_key(&rt) || self.profile.path(rt).is_some()
+    }
+
+    /// Refuses Responses requests that a custom provider's `allowed_requests` leaves out.
+    fn check_responses_allowed(&self, rt: RequestType) -> Result<(), BifrostError> {
+        match &self.allowed {
+            Some(allowed) if !allowed.contains(&rt) => Err(unsupported(rt, &self.name)),
+            _ => Ok(()),
+        }
+    }
+
+    fn responses_body(&self, req: &ResponsesRequest) -> Result<Vec<u8>, BifrostError> {
+        if self.disable_store && req.store != Some(false) {
+            let mut req = req.clone();
+            req.store = Some(false);
+            return self.serialize(&req);
+        }
+        self.serialize(req)
+    }
+
     fn chat_body(&self, req: &ChatRequest) -> Result<Vec<u8>, BifrostError> {
         if self.disable_store && req.extra.get("store") != Some(&serde_json::Value::Bool(false)) {
             let mut req = req.clone();
@@ -387,6 +418,10 @@ trait HasExtra {
     fn extra_mut(&mut self) -> &mut crate::schemas::ExtraMap;
     fn extra_fields_mut(&mut self) -> &mut Option<ExtraFields>;
     fn looks_valid(&self) -> bool;
+    /// An error object sent with a success status instead of an answer.
+    fn in_band_error(&mut self) -> Option<serde_json::Value> {
+        self.extra_mut().get("error").cloned()
+    }
 }
 
 macro_rules! has_extra {
@@ -412,6 +447,26 @@ has_extra!(TextCompletionResponse, |r| !r.choices.is_empty()
 has_extra!(EmbeddingResponse, |r| !r.data.is_empty()
     || r.usage.is_some());
 has_extra!(ListModelsResponse, |_r| true);
+
+impl HasExtra for ResponsesResponse {
+    fn extra_mut(&mut self) -> &mut crate::schemas::ExtraMap {
+        &mut self.extra
+    }
+    fn extra_fields_mut(&mut self) -> &mut Option<ExtraFields> {
+        &mut self.extra_fields
+    }
+    fn looks_valid(&self) -> bool {
+        !self.id.is_empty() || !self.output.is_empty()
+    }
+    fn in_band_error(&mut self) -> Option<serde_json::Value> {
+        // A failed response carries `error` legitimately; a bare error object has no id.
+        if self.id.is_empty() {
+            self.error.clone().filter(|e| !e.is_null())
+        } else {
+            None
+        }
+    }
+}
 
 #[async_trait]
 impl Provider for OpenAiCompatible {
@@ -502,6 +557,39 @@ impl Provider for OpenAiCompatible {
             self.name.clone(),
             resp,
             OpenAiTextSse::new(self.name.clone()),
+        ))
+    }
+
+    async fn responses(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ResponsesResponse, BifrostError> {
+        let rt = RequestType::Responses;
+        self.check_responses_allowed(rt)?;
+        if !self.native_responses(rt) {
+            return responses_over_chat(self, cx, req).await;
+        }
+        let body = self.responses_body(req)?;
+        self.post_json(&cx, rt, body, "response").await
+    }
+
+    async fn responses_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let rt = RequestType::ResponsesStream;
+        self.check_responses_allowed(rt)?;
+        if !self.native_responses(rt) {
+            return responses_stream_over_chat(self, cx, req).await;
+        }
+        let body = self.responses_body(req)?;
+        let resp = self.open_stream(&cx, rt, body).await?;
+        Ok(decode_sse(
+            self.name.clone(),
+            resp,
+            OpenAiResponsesSse::new(self.name.clone()),
         ))
     }
 

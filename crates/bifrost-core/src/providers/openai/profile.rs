@@ -18,6 +18,9 @@ pub struct Profile {
     pub embeddings_path: Option<&'static str>,
     /// Model listing path.
     pub models_path: &'static str,
+    /// Responses API path, when the provider serves it natively; without one, Responses
+    /// requests are served over chat completions.
+    pub responses_path: Option<&'static str>,
     /// Calls work without a key (a Bearer header is sent only when a key value is set).
     pub keyless: bool,
 }
@@ -30,6 +33,7 @@ impl Profile {
             RequestType::TextCompletion | RequestType::TextCompletionStream => self.text_path,
             RequestType::Embedding => self.embeddings_path,
             RequestType::ListModels => Some(self.models_path),
+            RequestType::Responses | RequestType::ResponsesStream => self.responses_path,
             _ => None,
         }
     }
@@ -39,6 +43,7 @@ const V1_CHAT: &str = "/v1/chat/completions";
 const V1_TEXT: &str = "/v1/completions";
 const V1_EMB: &str = "/v1/embeddings";
 const V1_MODELS: &str = "/v1/models";
+const V1_RESPONSES: &str = "/v1/responses";
 
 /// Every provider of the family, with Bifrost's defaults.
 pub static PROFILES: &[Profile] = &[
@@ -49,6 +54,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: Some(V1_RESPONSES),
         keyless: false,
     },
     Profile {
@@ -58,6 +64,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: None,
         embeddings_path: None,
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -67,6 +74,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: None,
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -76,6 +84,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: Some(V1_RESPONSES),
         keyless: false,
     },
     Profile {
@@ -85,6 +94,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: true,
     },
     Profile {
@@ -94,6 +104,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: true,
     },
     Profile {
@@ -103,6 +114,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: true,
     },
     Profile {
@@ -112,6 +124,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: None,
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -121,6 +134,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: None,
         models_path: V1_MODELS,
+        responses_path: Some(V1_RESPONSES),
         keyless: false,
     },
     Profile {
@@ -130,6 +144,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some("/beta/completions"),
         embeddings_path: None,
         models_path: "/models",
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -139,6 +154,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: None,
         embeddings_path: None,
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -148,6 +164,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -157,6 +174,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
     Profile {
@@ -166,6 +184,7 @@ pub static PROFILES: &[Profile] = &[
         text_path: None,
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: None,
         keyless: false,
     },
 ];
@@ -185,6 +204,7 @@ pub fn custom_openai_profile() -> Profile {
         text_path: Some(V1_TEXT),
         embeddings_path: Some(V1_EMB),
         models_path: V1_MODELS,
+        responses_path: Some(V1_RESPONSES),
         keyless: false,
     }
 }

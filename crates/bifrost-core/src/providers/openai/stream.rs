@@ -1,4 +1,6 @@
-//! OpenAI's server-sent events: `data: {chunk}` lines ended by `data: [DONE]`.
+//! OpenAI's server-sent events: chat and text completion chunks (`data: {chunk}` lines ended by
+//! `data: [DONE]`) and Responses API events (`event: <type>` + `data: {event}`, ended by a
+//! terminal `response.completed` / `.incomplete` / `.failed` event, no `[DONE]`).
 
 use std::sync::Arc;
 
@@ -8,7 +10,7 @@ use super::error::detail_from_object;
 use crate::error::{BifrostError, ErrorKind};
 use crate::providers::common::sse::{SseAction, SseHandler};
 use crate::providers::common::upstream_error::excerpt;
-use crate::schemas::{ChatStreamChunk, StreamChunk, TextCompletionResponse};
+use crate::schemas::{ChatStreamChunk, ResponsesStreamEvent, StreamChunk, TextCompletionResponse};
 
 fn in_band_error(provider: &str, value: &serde_json::Value) -> BifrostError {
     let detail = detail_from_object(value).unwrap_or_else(|| crate::error::ErrorDetail {
@@ -126,5 +128,73 @@ impl SseHandler for OpenAiTextSse {
 
     fn on_eof(&mut self) -> Option<BifrostError> {
         (!self.finished).then(|| truncated(&self.provider))
+    }
+}
+
+/// Decodes Responses API events.
+///
+/// Reusable by every provider that serves OpenAI's Responses API natively (Azure OpenAI's
+/// `/openai/v1/responses` streams the same events).
+#[derive(Debug)]
+pub struct OpenAiResponsesSse {
+    provider: Arc<str>,
+    finished: bool,
+}
+
+impl OpenAiResponsesSse {
+    /// A decoder for `provider`'s stream.
+    pub fn new(provider: Arc<str>) -> Self {
+        Self {
+            provider,
+            finished: false,
+        }
+    }
+}
+
+impl SseHandler for OpenAiResponsesSse {
+    fn on_event(&mut self, event: &Event) -> SseAction {
+        let data = event.data.trim();
+        if data.is_empty() {
+            return SseAction::Skip;
+        }
+        if data == "[DONE]" {
+            return SseAction::End;
+        }
+        match serde_json::from_str::<ResponsesStreamEvent>(data) {
+            Ok(ResponsesStreamEvent::Error(e)) => {
+                let detail = crate::error::ErrorDetail {
+                    message: if e.message.is_empty() {
+                        format!("{} reported an error mid-stream", self.provider)
+                    } else {
+                        e.message
+                    },
+                    kind: e.code.as_deref().map(|_| "server_error".to_owned()),
+                    code: e.code,
+                    param: e.param.map(serde_json::Value::String),
+                    ..Default::default()
+                };
+                SseAction::Fail(BifrostError::upstream(502, detail))
+            }
+            Ok(event) => {
+                if event.is_terminal() {
+                    self.finished = true;
+                }
+                SseAction::Emit(StreamChunk::Responses(event))
+            }
+            Err(e) => SseAction::Fail(bad_chunk(&self.provider, data, &e)),
+        }
+    }
+
+    fn on_eof(&mut self) -> Option<BifrostError> {
+        (!self.finished).then(|| {
+            BifrostError::new(
+                ErrorKind::Network,
+                format!(
+                    "{} closed the stream before it was complete (no response.completed, response.incomplete or response.failed event)",
+                    self.provider
+                ),
+            )
+            .with_code("stream_interrupted")
+        })
     }
 }

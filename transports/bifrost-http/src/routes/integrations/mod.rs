@@ -27,10 +27,12 @@ pub fn framework() -> Router<Arc<AppState>> {
         .route("/v1/chat/completions", post(inference::chat_completions))
         .route("/v1/completions", post(inference::completions))
         .route("/v1/embeddings", post(inference::embeddings))
+        .route("/v1/responses", post(inference::responses))
         .route("/v1/models", get(inference::list_models))
         .route("/chat/completions", post(inference::chat_completions))
         .route("/completions", post(inference::completions))
         .route("/embeddings", post(inference::embeddings))
+        .route("/responses", post(inference::responses))
         .route("/models", get(inference::list_models))
         .merge(integrations())
 }

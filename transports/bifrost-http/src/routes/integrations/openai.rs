@@ -1,6 +1,7 @@
 //! OpenAI drop-in routes under `/openai` (for SDKs whose base URL is `.../openai` or
 //! `.../openai/v1`) and the Azure-SDK shaped deployment paths
-//! `/openai/openai/deployments/{deployment}/...`.
+//! `/openai/openai/deployments/{deployment}/...` (the Azure SDK calls the Responses API without a
+//! deployment: `/openai/openai/responses`, model in the body).
 //!
 //! A bare model name goes to the `openai` provider (`azure` on deployment paths); any configured
 //! provider is reachable with a `provider/model` name.
@@ -33,6 +34,20 @@ async fn completions(State(state): State<Arc<AppState>>, req: Request) -> Respon
 async fn embeddings(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     inference::handle_with(&state, Route::Embeddings, OPENAI, parts.headers, body).await
+}
+
+async fn responses(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    inference::handle_with(&state, Route::Responses, OPENAI, parts.headers, body).await
+}
+
+async fn azure_responses(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let dialect = Dialect {
+        default_provider: Some("azure"),
+        model_from_path: None,
+    };
+    inference::handle_with(&state, Route::Responses, dialect, parts.headers, body).await
 }
 
 fn azure(deployment: &str) -> Dialect<'_> {
@@ -84,22 +99,24 @@ pub fn router() -> Router<Arc<AppState>> {
             .route(&format!("{prefix}/chat/completions"), post(chat))
             .route(&format!("{prefix}/completions"), post(completions))
             .route(&format!("{prefix}/embeddings"), post(embeddings))
+            .route(&format!("{prefix}/responses"), post(responses))
             .route(&format!("{prefix}/models"), get(inference::list_models));
     }
-    r.route(
-        "/openai/deployments/{deployment}/chat/completions",
-        post(azure_chat),
-    )
-    .route(
-        "/openai/deployments/{deployment}/completions",
-        post(azure_completions),
-    )
-    .route(
-        "/openai/deployments/{deployment}/embeddings",
-        post(azure_embeddings),
-    )
-    .route(
-        "/openai/deployments/{deployment}/models",
-        get(inference::list_models),
-    )
+    r.route("/openai/responses", post(azure_responses))
+        .route(
+            "/openai/deployments/{deployment}/chat/completions",
+            post(azure_chat),
+        )
+        .route(
+            "/openai/deployments/{deployment}/completions",
+            post(azure_completions),
+        )
+        .route(
+            "/openai/deployments/{deployment}/embeddings",
+            post(azure_embeddings),
+        )
+        .route(
+            "/openai/deployments/{deployment}/models",
+            get(inference::list_models),
+        )
 }
