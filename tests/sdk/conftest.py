@@ -1,5 +1,5 @@
-"""Fixtures: the built mock upstream and gateway binaries, and OpenAI and Anthropic SDK clients
-pointed at them.
+"""Fixtures: the built mock upstream and gateway binaries, and OpenAI, Anthropic and Google GenAI
+SDK clients pointed at them.
 
 The binaries are taken from ``BIFROST_BIN`` and ``MOCK_BIN`` when set, otherwise from
 ``$CARGO_TARGET_DIR/debug`` (or the repository's ``target/debug``). One mock and one gateway are
@@ -21,6 +21,8 @@ import anthropic
 import httpx
 import openai
 import pytest
+from google import genai
+from google.genai import types as genai_types
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +35,10 @@ BAD_KEY = "bad-key-mistral"
 #: The gateway's Anthropic key (the Anthropic mock accepts it) and one it refuses.
 ANTHROPIC_KEY = "sk-ant-api03-test"
 ANTHROPIC_BAD_KEY = "bad-key-anthropic"
+#: The gateway's Gemini key (the Google mock accepts any key not starting with `bad`/`invalid`).
+GEMINI_KEY = "gemini-gateway-key"
+#: What the GenAI SDK sends as its own key: accepted by the gateway, never forwarded.
+GENAI_CALLER_KEY = "caller-own-google-key"
 
 #: Log files of the processes started by this session, printed when the run fails.
 _LOGS: dict[str, Path] = {}
@@ -156,6 +162,11 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 ],
                 max_retries=0,
             ),
+            # Gemini (the mock speaks the Generative Language API under /v1beta), no retries.
+            "gemini": {
+                "keys": [key("gemini-main", GEMINI_KEY)],
+                "network_config": {"base_url": f"{mock_url}/v1beta", "max_retries": 0},
+            },
             # Retries with a tiny backoff.
             "cerebras": provider(
                 [key("cerebras-main", "sk-cerebras-good-1")],
@@ -289,6 +300,20 @@ def async_anthropic_client(gateway: Gateway):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def genai_client(gateway: Gateway) -> Iterator[genai.Client]:
+    """The official Google GenAI client; only `base_url` differs from talking to Google. Its own
+    key is accepted by the gateway and never sent upstream."""
+    client = genai.Client(
+        api_key=GENAI_CALLER_KEY,
+        http_options=genai_types.HttpOptions(base_url=f"{gateway.url}/genai"),
+    )
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

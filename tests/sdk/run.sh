@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the official Python SDK suite (openai, anthropic) against the built gateway and mock upstream.
+# Runs the official Python SDK suite (openai, anthropic, google-genai) against the built gateway and mock upstream.
 #
 #   tests/sdk/run.sh [pytest args...]
 #

@@ -7,7 +7,7 @@
 
 use super::types::{Blob, FileData, Part};
 use crate::error::BifrostError;
-use crate::schemas::{FileData as OpenAiFile, InputAudio};
+use crate::schemas::{ExtraMap, FileData as OpenAiFile, InputAudio};
 
 /// Media type for a path or URL, from its extension.
 pub fn mime_from_extension(path: &str) -> Option<&'static str> {
@@ -61,6 +61,7 @@ fn inline(mime: &str, data: &str) -> Part {
         inline_data: Some(Blob {
             mime_type: mime.to_owned(),
             data: data.to_owned(),
+            extra: ExtraMap::new(),
         }),
         ..Part::default()
     }
@@ -71,6 +72,7 @@ fn by_uri(mime: Option<&str>, uri: &str) -> Part {
         file_data: Some(FileData {
             mime_type: mime.map(str::to_owned),
             file_uri: uri.to_owned(),
+            extra: ExtraMap::new(),
         }),
         ..Part::default()
     }

@@ -13,10 +13,14 @@
 //! `{base}` is `network_config.base_url`, by default
 //! `https://generativelanguage.googleapis.com/v1beta`. The key goes in `x-goog-api-key`. The
 //! translation rules are in [`request`], [`response`] and [`stream`]; the schema rewriting for
-//! tools and structured output in [`schema`].
+//! tools and structured output in [`schema`]. The reverse direction, for the gateway's Google
+//! GenAI drop-in routes, is in [`inbound`]; what a native request keeps for a lossless round
+//! trip is described in [`native`].
 
 pub mod error;
+pub mod inbound;
 pub mod media;
+pub mod native;
 pub mod request;
 pub mod response;
 pub mod schema;

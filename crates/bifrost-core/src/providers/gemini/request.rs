@@ -20,12 +20,18 @@
 //!
 //! `parallel_tool_calls`, `user`, `metadata`, `logit_bias` and other extra fields have no Gemini
 //! counterpart and are not sent (Gemini rejects unknown fields).
+//!
+//! A request that arrived in Gemini's own shape (the `/genai` routes) carries what the unified
+//! shape cannot express (original model turns, part fields, tools, tool config, generation
+//! settings); it is restored here as long as the unified fields still agree with it (see
+//! [`super::native`]).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::media::{audio_part, file_part, image_part};
+use super::native;
 use super::schema::{clean_schema, is_empty_object};
 use super::types::{
     BatchEmbedContentsRequest, Content, CountTokensRequest as NativeCountTokens,
@@ -79,9 +85,13 @@ pub fn chat_request(
     dialect: Dialect,
 ) -> Result<GenerateContentRequest, BifrostError> {
     let (contents, system_instruction) = convert_messages(&req.messages)?;
-    let tools = convert_tools(req.tools.as_deref())?;
-    let tool_config = match (&tools, &req.tool_choice) {
-        (Some(_), Some(choice)) => Some(tool_config(choice)?),
+    let tools = match native::tools(req) {
+        Some(native) => Some(native),
+        None => convert_tools(req.tools.as_deref())?,
+    };
+    let tool_config = match (native::tool_config(req), &tools, &req.tool_choice) {
+        (Some(native), _, _) => Some(native),
+        (None, Some(_), Some(choice)) => Some(tool_config(choice)?),
         _ => None,
     };
     let extra = &req.extra;
@@ -99,6 +109,11 @@ pub fn chat_request(
     };
     if dialect == Dialect::Vertex {
         out.labels = extra.get("labels").cloned();
+    }
+    if let Some(Value::Object(fields)) = extra.get(native::REQUEST_FIELDS) {
+        for (k, v) in fields {
+            out.extra.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
     Ok(out)
 }
@@ -131,14 +146,21 @@ pub fn convert_messages(
     let mut call_names: HashMap<&str, &str> = HashMap::new();
     let mut responses: Vec<Part> = Vec::new();
     for msg in messages {
-        if !matches!(msg.role, Role::Tool | Role::Function) && !responses.is_empty() {
+        let continues_turn = msg.role == Role::User && native::is_same_turn(&msg.extra);
+        if !matches!(msg.role, Role::Tool | Role::Function)
+            && !responses.is_empty()
+            && !continues_turn
+        {
             contents.push(turn("user", std::mem::take(&mut responses)));
         }
         match msg.role {
             Role::System | Role::Developer => system.extend(text_parts(msg.content.as_ref())),
             Role::User => {
                 let parts = user_parts(msg.content.as_ref())?;
-                if !parts.is_empty() {
+                if continues_turn && !responses.is_empty() {
+                    responses.extend(parts);
+                    contents.push(turn("user", std::mem::take(&mut responses)));
+                } else if !parts.is_empty() {
                     contents.push(turn("user", parts));
                 }
             }
@@ -160,6 +182,7 @@ pub fn convert_messages(
     let system = (!system.is_empty()).then_some(Content {
         role: None,
         parts: system,
+        extra: ExtraMap::new(),
     });
     Ok((contents, system))
 }
@@ -168,6 +191,7 @@ fn turn(role: &str, parts: Vec<Part>) -> Content {
     Content {
         role: Some(role.to_owned()),
         parts,
+        extra: ExtraMap::new(),
     }
 }
 
@@ -177,8 +201,12 @@ fn text_parts(content: Option<&MessageContent>) -> Vec<Part> {
         Some(MessageContent::Text(t)) if !t.is_empty() => vec![Part::text(t.clone())],
         Some(MessageContent::Parts(parts)) => parts
             .iter()
-            .filter_map(|p| p.text.as_deref().filter(|t| !t.is_empty()))
-            .map(Part::text)
+            .filter_map(|p| {
+                let text = p.text.as_deref().filter(|t| !t.is_empty())?;
+                let mut part = Part::text(text);
+                native::apply_part_fields(&mut part, &p.extra);
+                Some(part)
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -193,6 +221,7 @@ fn user_parts(content: Option<&MessageContent>) -> Result<Vec<Part>, BifrostErro
     };
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
+        let before = out.len();
         match &part.kind {
             ContentPartType::Text | ContentPartType::Refusal => {
                 if let Some(t) = part
@@ -203,6 +232,12 @@ fn user_parts(content: Option<&MessageContent>) -> Result<Vec<Part>, BifrostErro
                 {
                     out.push(Part::text(t));
                 }
+            }
+            ContentPartType::Other(kind) if kind == native::PART_KIND => {
+                let native = native::native_part(&part.extra)
+                    .ok_or_else(|| invalid("a gemini content part must be a valid Gemini part"))?;
+                out.push(native);
+                continue;
             }
             ContentPartType::ImageUrl => {
                 let url = part
@@ -231,6 +266,9 @@ fn user_parts(content: Option<&MessageContent>) -> Result<Vec<Part>, BifrostErro
                     "content part type {kind:?} has no Gemini equivalent"
                 )));
             }
+        }
+        if let Some(added) = out.get_mut(before) {
+            native::apply_part_fields(added, &part.extra);
         }
     }
     Ok(out)
@@ -261,6 +299,9 @@ fn signatures(msg: &ChatMessage) -> (HashMap<&str, &str>, Option<&str>) {
 }
 
 fn assistant_parts(msg: &ChatMessage) -> Result<Vec<Part>, BifrostError> {
+    if let Some(parts) = native::assistant_parts(msg) {
+        return Ok(parts);
+    }
     let (call_sigs, text_sig) = signatures(msg);
     let mut parts = Vec::new();
     let text = msg
@@ -300,6 +341,7 @@ fn assistant_parts(msg: &ChatMessage) -> Result<Vec<Part>, BifrostError> {
                 id: Some(call.id.clone()).filter(|id| !id.is_empty()),
                 name: call.function.name.clone(),
                 args: Some(args),
+                extra: ExtraMap::new(),
             }),
             thought_signature: Some(sig.to_owned()),
             ..Part::default()
@@ -320,23 +362,37 @@ fn function_response(msg: &ChatMessage, call_names: &HashMap<&str, &str>) -> Par
         Ok(obj @ Value::Object(_)) => obj,
         _ => serde_json::json!({ "content": text }),
     };
-    Part {
+    let mut part = Part {
         function_response: Some(FunctionResponse {
-            id: id.map(str::to_owned),
+            id: id
+                .filter(|_| !native::has_no_id(&msg.extra))
+                .map(str::to_owned),
             name: name.to_owned(),
             response,
+            extra: ExtraMap::new(),
         }),
         ..Part::default()
-    }
+    };
+    native::apply_part_fields(&mut part, &msg.extra);
+    part
 }
 
-/// Function tools → one `Tool` with every declaration.
+/// Function tools → one `Tool` with every declaration; built-in Gemini tools (type
+/// [`native::PART_KIND`]) follow as they are.
 pub fn convert_tools(tools: Option<&[OpenAiTool]>) -> Result<Option<Vec<Tool>>, BifrostError> {
     let Some(tools) = tools.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     let mut decls = Vec::with_capacity(tools.len());
+    let mut builtin = Vec::new();
     for tool in tools {
+        if tool.kind == native::PART_KIND {
+            builtin.push(Tool {
+                function_declarations: None,
+                extra: tool.extra.clone(),
+            });
+            continue;
+        }
         if tool.kind != "function" {
             return Err(BifrostError::invalid_request(format!(
                 "tool type {:?} has no Gemini equivalent (only function tools are translated)",
@@ -357,12 +413,18 @@ pub fn convert_tools(tools: Option<&[OpenAiTool]>) -> Result<Option<Vec<Tool>>, 
             name: f.name.clone(),
             description: f.description.clone(),
             parameters,
+            ..FunctionDeclaration::default()
         });
     }
-    Ok(Some(vec![Tool {
-        function_declarations: Some(decls),
-        extra: ExtraMap::new(),
-    }]))
+    let mut out = Vec::with_capacity(1 + builtin.len());
+    if !decls.is_empty() {
+        out.push(Tool {
+            function_declarations: Some(decls),
+            extra: ExtraMap::new(),
+        });
+    }
+    out.extend(builtin);
+    Ok(Some(out))
 }
 
 fn tool_config(choice: &ToolChoice) -> Result<ToolConfig, BifrostError> {
@@ -381,10 +443,12 @@ fn tool_config(choice: &ToolChoice) -> Result<ToolConfig, BifrostError> {
         ToolChoice::Named(n) => ("ANY", Some(vec![n.function.name.clone()])),
     };
     Ok(ToolConfig {
-        function_calling_config: FunctionCallingConfig {
+        function_calling_config: Some(FunctionCallingConfig {
             mode: mode.to_owned(),
             allowed_function_names: names,
-        },
+            extra: ExtraMap::new(),
+        }),
+        extra: ExtraMap::new(),
     })
 }
 
@@ -471,17 +535,51 @@ fn generation_config(req: &ChatRequest) -> Result<Option<GenerationConfig>, Bifr
             }
         }
     }
-    if let Some(Value::Object(passthrough)) =
-        pick(extra, &["generationConfig", "generation_config"])
+    if let Some(passthrough @ Value::Object(_)) =
+        pick(extra, &[native::GENERATION_CONFIG, "generation_config"])
     {
-        for (k, v) in passthrough {
-            cfg.extra.entry(k.clone()).or_insert_with(|| v.clone());
-        }
+        let native: GenerationConfig =
+            serde_json::from_value(passthrough.clone()).map_err(|e| {
+                BifrostError::invalid_request(format!("generationConfig is not valid: {e}"))
+                    .with_param("generationConfig")
+            })?;
+        overlay(&mut cfg, native);
     }
     if cfg == GenerationConfig::default() {
         return Ok(None);
     }
     Ok(Some(cfg))
+}
+
+/// The caller's native `generationConfig` fields take precedence over the derived ones.
+fn overlay(cfg: &mut GenerationConfig, native: GenerationConfig) {
+    fn set<T>(slot: &mut Option<T>, value: Option<T>) {
+        if value.is_some() {
+            *slot = value;
+        }
+    }
+    set(&mut cfg.temperature, native.temperature);
+    set(&mut cfg.top_p, native.top_p);
+    set(&mut cfg.top_k, native.top_k);
+    set(&mut cfg.max_output_tokens, native.max_output_tokens);
+    set(&mut cfg.stop_sequences, native.stop_sequences);
+    set(&mut cfg.candidate_count, native.candidate_count);
+    set(&mut cfg.seed, native.seed);
+    set(&mut cfg.presence_penalty, native.presence_penalty);
+    set(&mut cfg.frequency_penalty, native.frequency_penalty);
+    set(&mut cfg.response_logprobs, native.response_logprobs);
+    set(&mut cfg.logprobs, native.logprobs);
+    set(&mut cfg.response_mime_type, native.response_mime_type);
+    set(&mut cfg.response_schema, native.response_schema);
+    set(&mut cfg.thinking_config, native.thinking_config);
+    if native.response_json_schema.is_some() {
+        // Gemini takes one of `responseSchema` and `responseJsonSchema`.
+        cfg.response_schema = None;
+        cfg.response_json_schema = native.response_json_schema;
+    }
+    for (k, v) in native.extra {
+        cfg.extra.insert(k, v);
+    }
 }
 
 /// Translates a token-count request. The Generative Language API counts a whole
@@ -555,15 +653,18 @@ pub fn embedding_request(req: &EmbeddingRequest, model: &str) -> Result<EmbedBod
         content: Content {
             role: None,
             parts: vec![Part::text(text)],
+            extra: ExtraMap::new(),
         },
         task_type: task_type.clone(),
         title: title.clone(),
         output_dimensionality: req.dimensions,
+        extra: ExtraMap::new(),
     };
     if let [text] = texts.as_slice() {
         return Ok(EmbedBody::Single(one(text, false)));
     }
     Ok(EmbedBody::Batch(BatchEmbedContentsRequest {
         requests: texts.iter().map(|t| one(t, true)).collect(),
+        extra: ExtraMap::new(),
     }))
 }

@@ -20,21 +20,26 @@ pub struct GenerateContentRequest {
     pub contents: Vec<Content>,
     /// System instructions (text parts only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "system_instruction")]
     pub system_instruction: Option<Content>,
     /// Tools the model may use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Tool>>,
     /// How the model uses the tools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "tool_config")]
     pub tool_config: Option<ToolConfig>,
     /// Sampling and output settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "generation_config")]
     pub generation_config: Option<GenerationConfig>,
     /// Safety thresholds per harm category, passed through unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "safety_settings")]
     pub safety_settings: Option<serde_json::Value>,
     /// Name of a context cache (`cachedContents/...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "cached_content")]
     pub cached_content: Option<String>,
     /// Billing labels (Vertex AI only; the Generative Language API rejects them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +59,9 @@ pub struct Content {
     /// The parts of the turn.
     #[serde(default)]
     pub parts: Vec<Part>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// One part of a turn; exactly one data field is set.
@@ -68,24 +76,31 @@ pub struct Part {
     pub thought: Option<bool>,
     /// Opaque signature (base64) that thinking models need back on the next turn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "thought_signature")]
     pub thought_signature: Option<String>,
     /// Inline bytes (base64) with their media type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "inline_data")]
     pub inline_data: Option<Blob>,
     /// A file by URI (`https://`, `gs://`, uploaded `files/...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "file_data")]
     pub file_data: Option<FileData>,
     /// A call the model asks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "function_call")]
     pub function_call: Option<FunctionCall>,
     /// The result of a call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "function_response")]
     pub function_response: Option<FunctionResponse>,
     /// Code the model generated for the code-execution tool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "executable_code")]
     pub executable_code: Option<serde_json::Value>,
     /// Result of the code-execution tool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "code_execution_result")]
     pub code_execution_result: Option<serde_json::Value>,
     /// Fields this type does not know (`videoMetadata`, `mediaResolution`, ...), kept verbatim.
     #[serde(flatten)]
@@ -112,9 +127,13 @@ impl Part {
 #[serde(rename_all = "camelCase")]
 pub struct Blob {
     /// IANA media type.
+    #[serde(alias = "mime_type")]
     pub mime_type: String,
     /// Base64 bytes.
     pub data: String,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// Data referenced by URI.
@@ -123,9 +142,14 @@ pub struct Blob {
 pub struct FileData {
     /// IANA media type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "mime_type")]
     pub mime_type: Option<String>,
     /// The URI.
+    #[serde(alias = "file_uri")]
     pub file_uri: String,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// A function call predicted by the model.
@@ -140,6 +164,9 @@ pub struct FunctionCall {
     /// Arguments as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<serde_json::Value>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// The result of a function call.
@@ -152,7 +179,11 @@ pub struct FunctionResponse {
     /// Function name.
     pub name: String,
     /// The result as a JSON object.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub response: serde_json::Value,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// A tool: function declarations or a built-in tool (`googleSearch`, `codeExecution`, ...).
@@ -161,6 +192,7 @@ pub struct FunctionResponse {
 pub struct Tool {
     /// Functions the model may call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "function_declarations")]
     pub function_declarations: Option<Vec<FunctionDeclaration>>,
     /// Built-in tools, kept verbatim.
     #[serde(flatten)]
@@ -179,6 +211,17 @@ pub struct FunctionDeclaration {
     /// Arguments schema (Gemini's OpenAPI subset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Value>,
+    /// Arguments schema as JSON Schema (instead of `parameters`).
+    #[serde(alias = "parameters_json_schema")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters_json_schema: Option<serde_json::Value>,
+    /// Result schema as JSON Schema.
+    #[serde(alias = "response_json_schema")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_json_schema: Option<serde_json::Value>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `toolConfig`.
@@ -186,18 +229,28 @@ pub struct FunctionDeclaration {
 #[serde(rename_all = "camelCase")]
 pub struct ToolConfig {
     /// Function calling mode.
-    pub function_calling_config: FunctionCallingConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "function_calling_config")]
+    pub function_calling_config: Option<FunctionCallingConfig>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `toolConfig.functionCallingConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionCallingConfig {
-    /// `AUTO`, `ANY`, `NONE` (or `VALIDATED`).
+    /// `AUTO`, `ANY`, `NONE` (or `VALIDATED`); empty when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mode: String,
     /// With `ANY`: the functions the model may call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "allowed_function_names")]
     pub allowed_function_names: Option<Vec<String>>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `generationConfig`.
@@ -209,42 +262,57 @@ pub struct GenerationConfig {
     pub temperature: Option<f64>,
     /// Nucleus sampling mass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "top_p")]
     pub top_p: Option<f64>,
     /// Top-k sampling (an integer on the Gemini API, a number on Vertex AI: kept as given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "top_k")]
     pub top_k: Option<serde_json::Number>,
     /// Output token limit (thinking tokens excluded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "max_output_tokens")]
     pub max_output_tokens: Option<u32>,
     /// Stop sequences (at most 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "stop_sequences")]
     pub stop_sequences: Option<Vec<String>>,
     /// Number of candidates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "candidate_count")]
     pub candidate_count: Option<u32>,
     /// Sampling seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// Presence penalty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "presence_penalty")]
     pub presence_penalty: Option<f64>,
     /// Frequency penalty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "frequency_penalty")]
     pub frequency_penalty: Option<f64>,
     /// Return log probabilities of the chosen tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "response_logprobs")]
     pub response_logprobs: Option<bool>,
     /// Number of top alternatives per position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<u32>,
     /// `text/plain` or `application/json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "response_mime_type")]
     pub response_mime_type: Option<String>,
     /// Output schema (Gemini's OpenAPI subset) with `application/json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "response_schema")]
     pub response_schema: Option<serde_json::Value>,
+    /// Output schema as JSON Schema (instead of `responseSchema`).
+    #[serde(alias = "response_json_schema")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_json_schema: Option<serde_json::Value>,
     /// Thinking settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "thinking_config")]
     pub thinking_config: Option<ThinkingConfig>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]
@@ -257,13 +325,19 @@ pub struct GenerationConfig {
 pub struct ThinkingConfig {
     /// Return thought summaries as `thought: true` parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "include_thoughts")]
     pub include_thoughts: Option<bool>,
     /// Thinking token budget (0 turns thinking off, -1 lets the model decide).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "thinking_budget")]
     pub thinking_budget: Option<i64>,
     /// Gemini 3 thinking level (`low`, `high`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "thinking_level")]
     pub thinking_level: Option<String>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `generateContent` response (and every streamed chunk).
@@ -275,18 +349,23 @@ pub struct GenerateContentResponse {
     pub candidates: Vec<Candidate>,
     /// Why the prompt was blocked, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "prompt_feedback")]
     pub prompt_feedback: Option<PromptFeedback>,
     /// Token usage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "usage_metadata")]
     pub usage_metadata: Option<UsageMetadata>,
     /// The model version that answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "model_version")]
     pub model_version: Option<String>,
     /// Response id (the same on every chunk of a stream).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "response_id")]
     pub response_id: Option<String>,
     /// RFC 3339 creation time (Vertex AI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "create_time")]
     pub create_time: Option<String>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]
@@ -302,15 +381,18 @@ pub struct Candidate {
     pub content: Option<Content>,
     /// Why generation stopped (`STOP`, `MAX_TOKENS`, `SAFETY`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "finish_reason")]
     pub finish_reason: Option<String>,
     /// Position of the candidate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
     /// Details of the finish reason (Vertex AI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "finish_message")]
     pub finish_message: Option<String>,
     /// Log probabilities, when requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "logprobs_result")]
     pub logprobs_result: Option<LogprobsResult>,
     /// Fields this type does not know (`safetyRatings`, `citationMetadata`, ...), kept verbatim.
     #[serde(flatten)]
@@ -323,9 +405,11 @@ pub struct Candidate {
 pub struct LogprobsResult {
     /// The most likely alternatives per position.
     #[serde(default)]
+    #[serde(alias = "top_candidates")]
     pub top_candidates: Vec<TopCandidates>,
     /// The chosen token per position.
     #[serde(default)]
+    #[serde(alias = "chosen_candidates")]
     pub chosen_candidates: Vec<LogprobCandidate>,
 }
 
@@ -347,6 +431,7 @@ pub struct LogprobCandidate {
     pub token: String,
     /// Log probability.
     #[serde(default)]
+    #[serde(alias = "log_probability")]
     pub log_probability: f64,
 }
 
@@ -356,9 +441,11 @@ pub struct LogprobCandidate {
 pub struct PromptFeedback {
     /// Set when the prompt was blocked (`SAFETY`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `OTHER`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "block_reason")]
     pub block_reason: Option<String>,
     /// Readable explanation (Vertex AI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "block_reason_message")]
     pub block_reason_message: Option<String>,
     /// Fields this type does not know (`safetyRatings`), kept verbatim.
     #[serde(flatten)]
@@ -371,27 +458,35 @@ pub struct PromptFeedback {
 pub struct UsageMetadata {
     /// Prompt tokens, cached ones included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "prompt_token_count")]
     pub prompt_token_count: Option<u64>,
     /// Tokens of all candidates (thinking excluded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "candidates_token_count")]
     pub candidates_token_count: Option<u64>,
     /// Everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "total_token_count")]
     pub total_token_count: Option<u64>,
     /// Prompt tokens read from the context cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "cached_content_token_count")]
     pub cached_content_token_count: Option<u64>,
     /// Thinking tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "thoughts_token_count")]
     pub thoughts_token_count: Option<u64>,
     /// Tokens of tool-use prompts (e.g. search results fed to the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "tool_use_prompt_token_count")]
     pub tool_use_prompt_token_count: Option<u64>,
     /// Prompt tokens per modality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "prompt_tokens_details")]
     pub prompt_tokens_details: Option<Vec<ModalityTokenCount>>,
     /// Candidate tokens per modality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "candidates_tokens_details")]
     pub candidates_tokens_details: Option<Vec<ModalityTokenCount>>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]
@@ -407,6 +502,7 @@ pub struct ModalityTokenCount {
     pub modality: String,
     /// Token count.
     #[serde(default)]
+    #[serde(alias = "token_count")]
     pub token_count: u64,
 }
 
@@ -421,13 +517,18 @@ pub struct EmbedContentRequest {
     pub content: Content,
     /// `RETRIEVAL_QUERY`, `RETRIEVAL_DOCUMENT`, `SEMANTIC_SIMILARITY`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "task_type")]
     pub task_type: Option<String>,
     /// Document title (with `RETRIEVAL_DOCUMENT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Truncate the embedding to this many dimensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "output_dimensionality")]
     pub output_dimensionality: Option<u32>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// `batchEmbedContents` body.
@@ -436,6 +537,9 @@ pub struct EmbedContentRequest {
 pub struct BatchEmbedContentsRequest {
     /// One request per input.
     pub requests: Vec<EmbedContentRequest>,
+    /// Fields this type does not know, kept verbatim.
+    #[serde(flatten)]
+    pub extra: ExtraMap,
 }
 
 /// One embedding.
@@ -455,6 +559,7 @@ pub struct EmbedContentResponse {
     pub embedding: ContentEmbedding,
     /// Token usage, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "usage_metadata")]
     pub usage_metadata: Option<UsageMetadata>,
 }
 
@@ -467,6 +572,7 @@ pub struct BatchEmbedContentsResponse {
     pub embeddings: Vec<ContentEmbedding>,
     /// Token usage, when reported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "usage_metadata")]
     pub usage_metadata: Option<UsageMetadata>,
 }
 
@@ -475,6 +581,7 @@ pub struct BatchEmbedContentsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct CountTokensRequest {
     /// The full request whose prompt is counted (system instruction and tools included).
+    #[serde(alias = "generate_content_request")]
     pub generate_content_request: GenerateContentRequest,
 }
 
@@ -484,15 +591,19 @@ pub struct CountTokensRequest {
 pub struct CountTokensResponse {
     /// Prompt tokens.
     #[serde(default)]
+    #[serde(alias = "total_tokens")]
     pub total_tokens: u64,
     /// Tokens served from the context cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "cached_content_token_count")]
     pub cached_content_token_count: Option<u64>,
     /// Billable characters (Vertex AI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "total_billable_characters")]
     pub total_billable_characters: Option<u64>,
     /// Prompt tokens per modality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "prompt_tokens_details")]
     pub prompt_tokens_details: Option<Vec<ModalityTokenCount>>,
 }
 
@@ -505,6 +616,7 @@ pub struct ListModelsResponse {
     pub models: Vec<Model>,
     /// Token of the next page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "next_page_token")]
     pub next_page_token: Option<String>,
 }
 
@@ -516,6 +628,7 @@ pub struct Model {
     pub name: String,
     /// Human-readable name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "display_name")]
     pub display_name: Option<String>,
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -525,12 +638,15 @@ pub struct Model {
     pub version: Option<String>,
     /// Context window (input tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "input_token_limit")]
     pub input_token_limit: Option<u64>,
     /// Longest output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "output_token_limit")]
     pub output_token_limit: Option<u64>,
     /// `generateContent`, `countTokens`, `embedContent`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "supported_generation_methods")]
     pub supported_generation_methods: Option<Vec<String>>,
     /// Fields this type does not know, kept verbatim.
     #[serde(flatten)]

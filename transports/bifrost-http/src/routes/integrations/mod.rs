@@ -2,6 +2,7 @@
 //! (`/litellm`, `/langchain`, `/pydanticai`) that expose them again under one prefix.
 
 pub mod anthropic;
+pub mod genai;
 pub mod openai;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub fn integrations() -> Router<Arc<AppState>> {
     Router::new()
         .nest("/openai", openai::router())
         .nest("/anthropic", anthropic::router())
+        .nest("/genai", genai::router())
 }
 
 /// What a framework prefix exposes: the OpenAI-compatible `/v1` routes and every integration.
