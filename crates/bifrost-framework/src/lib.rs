@@ -44,7 +44,9 @@ mod open;
 pub mod secrets;
 pub mod settings;
 
-pub use config_store::{ConfigStore, ProviderKey, SeedReport, SqlConfigStore, StoredConfig};
+pub use config_store::{
+    AdminCredentials, ConfigStore, ProviderKey, SeedReport, SqlConfigStore, StoredConfig,
+};
 pub use db::{Backend, DbTarget};
 pub use error::{StoreError, StoreResult};
 pub use log_store::{LogEntry, LogQuery, LogStatus, LogStore, SqlLogStore};

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use bifrost_http::auth::AdminSource;
 use bifrost_http::cli::Cli;
 use bifrost_http::{Gateway, logging, server};
 use clap::Parser;
@@ -30,8 +31,48 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli))
 }
 
+/// Start-up lines about the configuration store and admin authentication.
+fn log_store_and_auth(gateway: &Gateway) {
+    let loaded = &gateway.loaded;
+    match (&loaded.config_store, &loaded.seed_report) {
+        (Some(store), Some(report)) => tracing::info!(
+            backend = store.backend().as_str(),
+            inserted = ?report.inserted,
+            updated = ?report.updated,
+            unchanged = report.unchanged.len(),
+            kept_deleted = ?report.skipped_deleted,
+            "configuration store opened and seeded from config.json"
+        ),
+        _ => tracing::info!(
+            "configuration store disabled (config_store.enabled: false): file-only mode, the management API is read-only"
+        ),
+    }
+    let auth = &gateway.state.auth;
+    match (auth.admin(), gateway.admin_source) {
+        (Some(a), source) if a.is_enabled => tracing::info!(
+            admin = %a.username,
+            source = ?source,
+            inference_open = a.disable_auth_on_inference,
+            "admin authentication is on"
+        ),
+        (Some(a), _) => tracing::warn!(
+            admin = %a.username,
+            "an admin account is configured but auth_config.is_enabled is false: the management API, /metrics and inference are open to anyone who can reach this port"
+        ),
+        (None, AdminSource::None) | (None, _) => tracing::warn!(
+            "no admin credentials configured: the management API (/api/*), /metrics and inference are open to anyone who can reach this port; set auth_config in config.json or use POST /api/session/setup"
+        ),
+    }
+    if let Some(token) = &gateway.setup_token {
+        tracing::warn!(
+            setup_token = %token,
+            "first-run setup: create the admin account once with POST /api/session/setup (header X-Bifrost-Setup-Token); the token is valid until it is used"
+        );
+    }
+}
+
 async fn run(cli: Cli) -> ExitCode {
-    let gateway = match Gateway::load(&cli.app_dir) {
+    let gateway = match Gateway::open(&cli.app_dir).await {
         Ok(g) => g,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
@@ -50,6 +91,7 @@ async fn run(cli: Cli) -> ExitCode {
     for w in &loaded.warnings {
         tracing::warn!(path = %w.path, "{}", w.message);
     }
+    log_store_and_auth(&gateway);
     let snapshot = loaded.bifrost.snapshot();
     tracing::info!(providers = ?snapshot.provider_names(), "providers ready");
     let addr = SocketAddr::new(cli.host, cli.port);

@@ -19,6 +19,9 @@
 //!   leave it alone; that is what lets [`ConfigStore::seed_from_file`] tell "the file changed"
 //!   from "someone edited the row".
 //!
+//! - `config_auth`: the admin account (password as an Argon2id hash); `config_sessions`: login
+//!   sessions by the SHA-256 of their token.
+//!
 //! # Secrets
 //!
 //! With an encryption key, secrets are stored as `enc:v1:...` (see [`crate::crypto`]) and
@@ -27,6 +30,7 @@
 //! before they leave the process. Updates apply [`crate::secrets::merge_secret`], so a masked
 //! preview sent back by a client keeps the stored secret.
 
+mod auth;
 mod codec;
 mod encryption;
 mod keys;
@@ -40,6 +44,7 @@ use bifrost_core::config::file::PluginConfig;
 use bifrost_core::config::{ClientConfig, ConfigFile, KeyConfig, ProviderConfig};
 use indexmap::IndexMap;
 
+pub use auth::AdminCredentials;
 pub use store::SqlConfigStore;
 
 use crate::db::Backend;
@@ -174,4 +179,25 @@ pub trait ConfigStore: Send + Sync + std::fmt::Debug {
 
     /// Client settings, providers with keys, and plugins.
     async fn load(&self) -> StoreResult<StoredConfig>;
+
+    /// The admin account, when one was ever set.
+    async fn get_admin_credentials(&self) -> StoreResult<Option<AdminCredentials>>;
+
+    /// Stores the admin account (the password already hashed).
+    async fn set_admin_credentials(&self, auth: &AdminCredentials) -> StoreResult<()>;
+
+    /// Records a login session by the SHA-256 of its token, valid until `expires_at` (Unix ms).
+    async fn create_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
+
+    /// When the session with this token hash expires (Unix ms), if it exists.
+    async fn session_expires_at(&self, token_hash: &str) -> StoreResult<Option<i64>>;
+
+    /// Ends one session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Removes sessions that expired at or before `now` (Unix ms); returns how many.
+    async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64>;
+
+    /// Ends every session (after a credentials change); returns how many.
+    async fn delete_all_sessions(&self) -> StoreResult<u64>;
 }

@@ -7,7 +7,7 @@ use bifrost_core::config::file::PluginConfig;
 use bifrost_core::config::{ClientConfig, ConfigFile, KeyConfig, ProviderConfig};
 use indexmap::IndexMap;
 
-use super::{ConfigStore, ProviderKey, SeedReport, StoredConfig};
+use super::{AdminCredentials, ConfigStore, ProviderKey, SeedReport, StoredConfig};
 use crate::crypto::Cipher;
 use crate::db::{Backend, Db, DbTarget, Schema};
 use crate::error::StoreResult;
@@ -167,5 +167,33 @@ impl ConfigStore for SqlConfigStore {
             providers: self.providers_all().await?,
             plugins: self.plugins_all().await?,
         })
+    }
+
+    async fn get_admin_credentials(&self) -> StoreResult<Option<AdminCredentials>> {
+        self.auth_get().await
+    }
+
+    async fn set_admin_credentials(&self, auth: &AdminCredentials) -> StoreResult<()> {
+        self.auth_set(auth).await
+    }
+
+    async fn create_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+        self.session_create(token_hash, expires_at).await
+    }
+
+    async fn session_expires_at(&self, token_hash: &str) -> StoreResult<Option<i64>> {
+        self.session_expiry(token_hash).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.session_delete(token_hash).await
+    }
+
+    async fn delete_expired_sessions(&self, now: i64) -> StoreResult<u64> {
+        self.sessions_delete_expired(now).await
+    }
+
+    async fn delete_all_sessions(&self) -> StoreResult<u64> {
+        self.sessions_delete_all().await
     }
 }

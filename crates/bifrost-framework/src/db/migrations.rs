@@ -24,21 +24,35 @@ pub(crate) enum Schema {
 /// `(version, description, sql)` of every migration, in order.
 type MigrationFile = (i64, &'static str, &'static str);
 
-const SQLITE_CONFIG: &[MigrationFile] = &[(
-    1,
-    "config store",
-    include_str!("../../migrations/sqlite/config/0001_config_store.sql"),
-)];
+const SQLITE_CONFIG: &[MigrationFile] = &[
+    (
+        1,
+        "config store",
+        include_str!("../../migrations/sqlite/config/0001_config_store.sql"),
+    ),
+    (
+        2,
+        "admin auth",
+        include_str!("../../migrations/sqlite/config/0002_admin_auth.sql"),
+    ),
+];
 const SQLITE_LOGS: &[MigrationFile] = &[(
     1,
     "log store",
     include_str!("../../migrations/sqlite/logs/0001_log_store.sql"),
 )];
-const POSTGRES_CONFIG: &[MigrationFile] = &[(
-    1,
-    "config store",
-    include_str!("../../migrations/postgres/config/0001_config_store.sql"),
-)];
+const POSTGRES_CONFIG: &[MigrationFile] = &[
+    (
+        1,
+        "config store",
+        include_str!("../../migrations/postgres/config/0001_config_store.sql"),
+    ),
+    (
+        2,
+        "admin auth",
+        include_str!("../../migrations/postgres/config/0002_admin_auth.sql"),
+    ),
+];
 const POSTGRES_LOGS: &[MigrationFile] = &[(
     1,
     "log store",

@@ -99,13 +99,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
         .merge(integrations::integrations())
-        .merge(passthrough::router());
+        .merge(passthrough::router())
+        .merge(crate::admin::router());
     for prefix in integrations::FRAMEWORK_PREFIXES {
         router = router.nest(prefix, integrations::framework());
     }
     router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
+    router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::auth::require_auth,
+    ));
     if let Some(layer) = http_metrics {
         router = router.layer(layer);
     }
