@@ -18,12 +18,13 @@ pub enum LogStyle {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "bifrost-http", version, about, long_about = None)]
 #[command(
-    after_help = "Configuration lives in APP_DIR/config.json (Bifrost's schema). Without it the \
-gateway starts with no providers; add providers to config.json and restart.\n\n\
+    after_help = "Configuration lives in APP_DIR/config.json (Bifrost's schema) and the configuration \
+store it seeds (APP_DIR/config.db by default). Without config.json the gateway starts with no \
+providers; add them to config.json or through the management API (POST /api/providers).\n\n\
 Example:\n  bifrost-http --app-dir ./data --port 8080\n  curl -s localhost:8080/v1/chat/completions -H 'content-type: application/json' \\\n    -d '{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
 )]
 pub struct Cli {
-    /// Directory holding config.json (and, later, the SQLite stores).
+    /// Directory holding config.json and the default SQLite configuration store (config.db).
     #[arg(long, env = "BIFROST_APP_DIR", default_value = ".")]
     pub app_dir: PathBuf,
 

@@ -85,7 +85,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(path) => tracing::info!(path = %path.display(), "configuration loaded"),
         None => tracing::info!(
             app_dir = %cli.app_dir.display(),
-            "no config.json found: starting with no providers (add them to APP_DIR/config.json and restart)"
+            "no config.json found: starting from the configuration store alone (add providers to APP_DIR/config.json, or with POST /api/providers)"
         ),
     }
     for w in &loaded.warnings {
