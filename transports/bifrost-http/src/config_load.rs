@@ -15,7 +15,11 @@ use crate::auth::AuthFileConfig;
 use crate::plugins::build_plugins;
 
 /// Top-level and client fields the gateway acts on in every mode (not reported as unsupported).
-const HANDLED_FIELDS: &[&str] = &["auth_config", "client.whitelisted_routes"];
+const HANDLED_FIELDS: &[&str] = &[
+    "auth_config",
+    "client.whitelisted_routes",
+    "client.disable_db_pings_in_health",
+];
 
 /// Fields the gateway acts on when it opens the stores ([`open`]).
 const STORE_FIELDS: &[&str] = &["config_store", "encryption_key", "source_of_truth"];

@@ -54,6 +54,9 @@ async fn provider_added_through_the_api_serves_at_once_and_survives_a_restart() 
             report.inserted.iter().all(|l| !l.contains("openai")),
             "{report:?}"
         );
+        let (status, health) = gw.get("/health").await;
+        assert_eq!(status, 200);
+        assert_eq!(health["components"]["db_pings"], "ok", "{health}");
         let (status, list) = gw.get("/api/providers").await;
         assert_eq!(status, 200);
         assert_eq!(list["total"], 1);
