@@ -373,3 +373,22 @@ async fn a_changed_auth_config_in_the_file_replaces_the_stored_account() {
     gw.stop().await;
     site.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_only_auth_applies_the_file_account() {
+    let mock = MockUpstream::start().await.unwrap();
+    let mut cfg = config(&mock.base_url(), false);
+    cfg["config_store"] = json!({"enabled": false});
+    let gw = common::start_with(mock, &cfg).await;
+    assert_eq!(gw.get("/api/providers").await.status().as_u16(), 401);
+    let resp = gw
+        .client
+        .get(format!("{}/api/providers", gw.url))
+        .header("authorization", basic(USER, PASS))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let resp = gw.chat("openai/gpt-4o", "hi").await;
+    assert_eq!(resp.status().as_u16(), 401);
+}

@@ -133,3 +133,44 @@ pub async fn require_auth(
         "authentication required: send a session token (Authorization: Bearer) or HTTP Basic credentials",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn routes_and_cookies() {
+        assert!(is_admin_route("/api/providers"));
+        assert!(is_admin_route("/metrics"));
+        assert!(is_admin_route("/ws"));
+        assert!(!is_admin_route("/apis"));
+        assert!(!is_admin_route("/v1/chat/completions"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; token=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "token").as_deref(), Some("abc"));
+        assert_eq!(session_token(&h).as_deref(), Some("abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer xyz"),
+        );
+        assert_eq!(session_token(&h).as_deref(), Some("xyz"));
+        assert_eq!(
+            decode_user_pass("YWRtaW46cGE6c3M="),
+            Some(("admin".to_owned(), "pa:ss".to_owned()))
+        );
+        assert_eq!(decode_user_pass("%%%"), None);
+    }
+
+    #[test]
+    fn whitelist_matches_exact_paths_and_prefixes() {
+        let auth = AuthState::new(None, vec!["/api/version".into(), "/v1/*".into()], None);
+        assert!(auth.is_whitelisted("/api/version"));
+        assert!(!auth.is_whitelisted("/api/version/x"));
+        assert!(auth.is_whitelisted("/v1/chat/completions"));
+        assert!(!auth.is_whitelisted("/api/providers"));
+    }
+}

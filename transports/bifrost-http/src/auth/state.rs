@@ -61,7 +61,13 @@ pub struct AuthState {
     verified: Mutex<HashSet<[u8; 32]>>,
     store: Option<Arc<dyn ConfigStore>>,
     setup_token: Mutex<Option<String>>,
+    /// Bounds the Argon2 verifications running at once, so a flood of wrong passwords costs at
+    /// most this many cores.
+    verifying: tokio::sync::Semaphore,
 }
+
+/// Argon2 verifications allowed at once.
+const MAX_CONCURRENT_VERIFICATIONS: usize = 2;
 
 impl std::fmt::Debug for AuthState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,6 +117,7 @@ impl AuthState {
             verified: Mutex::new(HashSet::new()),
             store,
             setup_token: Mutex::new(None),
+            verifying: tokio::sync::Semaphore::new(MAX_CONCURRENT_VERIFICATIONS),
         }
     }
 
@@ -204,6 +211,9 @@ impl AuthState {
         if self.lock_verified().contains(&fingerprint) {
             return true;
         }
+        let Ok(_permit) = self.verifying.acquire().await else {
+            return false;
+        };
         let ok =
             password::verify_password_async(password.to_owned(), admin.password_hash.clone()).await;
         if ok && self.admin().as_ref() == Some(&admin) {
