@@ -27,6 +27,11 @@ async fn provider_added_through_the_api_serves_at_once_and_survives_a_restart() 
         let mock = MockUpstream::start().await.unwrap();
         site.write_config(&json!({}));
         let gw = site.start().await;
+        // Zero configuration: SQLite in the app directory.
+        assert_eq!(
+            site.dir.path().join("config.db").exists(),
+            site.pg.is_none()
+        );
         let (status, body) = gw.chat("openai/gpt-4o", "before").await;
         assert_eq!(status, 400, "{body}");
 
