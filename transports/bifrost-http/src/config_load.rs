@@ -51,6 +51,8 @@ pub struct Loaded {
     pub warnings: Vec<ConfigProblem>,
     /// The metrics, unless the `telemetry` plugin is disabled.
     pub telemetry: Option<bifrost_plugin_telemetry::Telemetry>,
+    /// The request logger, once [`crate::logs_setup::attach`] started it.
+    pub logs: Option<bifrost_plugin_logging::RequestLogger>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -126,5 +128,6 @@ pub fn from_file(
         bifrost: Arc::new(bifrost),
         warnings,
         telemetry: built.telemetry,
+        logs: None,
     })
 }

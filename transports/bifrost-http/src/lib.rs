@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config_load;
 pub mod error;
 pub mod logging;
+pub mod logs_setup;
 pub mod plugins;
 pub mod request_context;
 pub mod routes;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
-    let gateway = match Gateway::load(&cli.app_dir) {
+    let gateway = match Gateway::load_with_logs(&cli.app_dir).await {
         Ok(g) => g,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
@@ -71,7 +71,18 @@ async fn run(cli: Cli) -> ExitCode {
     let clean = running
         .shutdown(Duration::from_secs(cli.shutdown_timeout))
         .await;
+    // Plugin cleanup: among others, the request logger stores what is still queued.
     gateway.state.bifrost.shutdown().await;
+    if let Some(logs) = &gateway.state.logs {
+        logs.shutdown().await;
+        let dropped = logs.dropped();
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "request log entries were dropped because the queue was full"
+            );
+        }
+    }
     if clean {
         tracing::info!("stopped");
     } else {

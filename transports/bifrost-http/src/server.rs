@@ -43,6 +43,7 @@ impl Gateway {
     pub fn from_loaded(loaded: Loaded) -> Self {
         let mut state = AppState::new(loaded.bifrost.clone(), loaded.file.client.clone());
         state.telemetry = loaded.telemetry.clone();
+        state.logs = loaded.logs.clone();
         let state = Arc::new(state);
         let router = routes::router(state.clone());
         Self {

@@ -21,6 +21,8 @@ pub struct AppState {
     pub started_at: Instant,
     /// The metrics behind `GET /metrics` (none when the telemetry plugin is disabled).
     pub telemetry: Option<bifrost_plugin_telemetry::Telemetry>,
+    /// The request logger behind `/api/logs` and `/ws` (none when logging is off).
+    pub logs: Option<bifrost_plugin_logging::RequestLogger>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             client,
             started_at: Instant::now(),
             telemetry: None,
+            logs: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod inference;
 pub mod integrations;
+pub mod logs;
 pub mod metrics;
 pub mod passthrough;
 
@@ -99,7 +100,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
         .merge(integrations::integrations())
-        .merge(passthrough::router());
+        .merge(passthrough::router())
+        .merge(logs::router());
     for prefix in integrations::FRAMEWORK_PREFIXES {
         router = router.nest(prefix, integrations::framework());
     }
