@@ -95,8 +95,7 @@ fn reported_cost(usage: &Usage) -> Option<f64> {
 }
 
 fn error_json(err: &bifrost_core::BifrostError) -> Value {
-    serde_json::from_slice(&err.to_json())
-        .unwrap_or_else(|_| json!({"error": {"message": err.message()}}))
+    serde_json::to_value(err).unwrap_or_else(|_| json!({"error": {"message": err.message()}}))
 }
 
 fn non_empty(s: &str) -> Option<String> {
