@@ -30,13 +30,45 @@ pub struct LoggingPlugin {
 }
 
 /// The target being logged.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Target {
-    entry: LogEntry,
+    /// The row so far; `None` once finished.
+    entry: Option<LogEntry>,
     started: Instant,
     attempts_start: usize,
     /// `Some` for streams whose content is logged.
     streamed: Option<StreamedOutput>,
+    /// Set while the row is unfinished: dropping the request before its post-hook ran (the
+    /// caller went away) finishes the row as an error instead of leaving it `processing`.
+    guard: Option<RequestLogger>,
+}
+
+impl Clone for Target {
+    /// `ctx.values` requires `Clone`; a copy is detached and never finishes the row on drop.
+    fn clone(&self) -> Self {
+        Self {
+            entry: self.entry.clone(),
+            started: self.started,
+            attempts_start: self.attempts_start,
+            streamed: self.streamed.clone(),
+            guard: None,
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let (Some(logger), Some(mut entry)) = (self.guard.take(), self.entry.take()) {
+            entry.status = LogStatus::Error;
+            entry.latency_ms = Some(self.started.elapsed().as_secs_f64() * 1000.0);
+            entry.error_details = Some(cancelled());
+            logger.submit(entry);
+        }
+    }
+}
+
+fn cancelled() -> Value {
+    json!({"error": {"message": "the caller went away before the request finished", "type": "cancelled"}})
 }
 
 /// Per-request state in `ctx.values`.
@@ -139,9 +171,10 @@ impl Plugin for LoggingPlugin {
         self.logger.submit(entry.clone());
         let target = Target {
             streamed: (content && entry.stream).then(StreamedOutput::default),
-            entry,
+            entry: Some(entry),
             started: Instant::now(),
             attempts_start: ctx.attempts.len(),
+            guard: Some(self.logger.clone()),
         };
         match ctx.values.get_mut::<LogState>() {
             Some(state) => state.target = Some(target),
@@ -171,18 +204,19 @@ impl Plugin for LoggingPlugin {
         ctx: &mut RequestContext,
         outcome: &mut Outcome,
     ) -> Result<(), PluginError> {
-        let Some(Target {
-            mut entry,
-            started,
-            attempts_start,
-            streamed,
-        }) = ctx
+        let Some(mut target) = ctx
             .values
             .get_mut::<LogState>()
             .and_then(|s| s.target.take())
         else {
             return Ok(());
         };
+        target.guard = None;
+        let Some(mut entry) = target.entry.take() else {
+            return Ok(());
+        };
+        let (started, attempts_start) = (target.started, target.attempts_start);
+        let streamed = target.streamed.take();
         entry.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
         entry.number_of_retries = ctx.retries;
         if let Some(last) = ctx.attempts.get(attempts_start..).and_then(|a| a.last()) {
@@ -211,9 +245,7 @@ impl Plugin for LoggingPlugin {
                     entry.error_details = Some(error_json(e));
                 } else if s.cancelled {
                     entry.status = LogStatus::Error;
-                    entry.error_details = Some(json!({
-                        "error": {"message": "the caller disconnected before the stream ended", "type": "cancelled"}
-                    }));
+                    entry.error_details = Some(cancelled());
                 } else {
                     entry.status = LogStatus::Success;
                 }

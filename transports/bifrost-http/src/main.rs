@@ -52,6 +52,10 @@ async fn run(cli: Cli) -> ExitCode {
     }
     let snapshot = loaded.bifrost.snapshot();
     tracing::info!(providers = ?snapshot.provider_names(), "providers ready");
+    match &gateway.state.logs {
+        Some(logs) => tracing::info!(store = ?logs.store().backend(), "request logging on"),
+        None => tracing::info!("request logging off"),
+    }
     let addr = SocketAddr::new(cli.host, cli.port);
     let running = match server::spawn(gateway.router.clone(), addr).await {
         Ok(r) => r,

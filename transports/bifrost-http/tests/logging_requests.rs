@@ -355,18 +355,25 @@ async fn filters_and_stats(db: Db) {
 on_both_backends!(filters_and_stats_over_a_known_mix, filters_and_stats);
 
 async fn fallbacks(db: Db) {
-    let Some(gw) = start(
-        db,
-        LoggerSetup::FromConfig,
-        |mock| json!({"providers": providers(mock)}),
-    )
+    let Some(gw) = start(db, LoggerSetup::FromConfig, |mock| {
+        json!({"client": {"logging_headers": ["X-Team", "Authorization"]}, "providers": providers(mock)})
+    })
     .await
     else {
         return;
     };
     let mut body = chat_body("openai/error-500", "fall back please");
     body["fallbacks"] = json!(["groq/llama-3.3-70b-versatile"]);
-    let (s, _) = gw.chat(&body, Some("fb-1")).await;
+    let (s, _) = gw
+        .chat_with(
+            &body,
+            &[
+                ("x-request-id", "fb-1"),
+                ("x-team", "blue"),
+                ("authorization", "Bearer sk-caller-secret-1"),
+            ],
+        )
+        .await;
     assert_eq!(s, 200);
     gw.flush().await;
     let (_, primary) = gw.get("/api/logs/fb-1").await;
@@ -379,11 +386,17 @@ async fn fallbacks(db: Db) {
     assert_eq!(fallback["fallback_index"], 1);
     assert_eq!(fallback["parent_request_id"], "fb-1");
     assert_eq!(fallback["selected_key_id"], "key-groq");
+    // Listed headers go to metadata; credentials never do.
+    assert_eq!(primary["metadata"], json!({"x-team": "blue"}));
+    assert_eq!(fallback["metadata"], json!({"x-team": "blue"}));
     let (_, children) = gw.get("/api/logs?parent_request_id=fb-1").await;
     assert_eq!(total(&children), 1);
     gw.close().await;
 }
-on_both_backends!(fallbacks_are_rows_of_their_own, fallbacks);
+on_both_backends!(
+    fallbacks_are_rows_of_their_own_with_logged_headers,
+    fallbacks
+);
 
 async fn content_off(db: Db) {
     let Some(gw) = start(

@@ -244,12 +244,20 @@ impl LogGw {
 
     /// POSTs a chat request; returns status and JSON body (or the raw text as a JSON string).
     pub async fn chat(&self, body: &Value, request_id: Option<&str>) -> (u16, Value) {
+        match request_id {
+            Some(id) => self.chat_with(body, &[("x-request-id", id)]).await,
+            None => self.chat_with(body, &[]).await,
+        }
+    }
+
+    /// POSTs a chat request with extra headers.
+    pub async fn chat_with(&self, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut req = self
             .client
             .post(self.url("/v1/chat/completions"))
             .json(body);
-        if let Some(id) = request_id {
-            req = req.header("x-request-id", id);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
