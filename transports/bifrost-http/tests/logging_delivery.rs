@@ -170,3 +170,39 @@ async fn shutdown_flush(db: Db) {
     gw.close().await;
 }
 on_both_backends!(shutdown_flushes_pending_entries, shutdown_flush);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_feed_checks_the_browser_origin() {
+    let Some(gw) = start(Db::Sqlite, LoggerSetup::FromConfig, |mock| {
+        json!({"client": {"allowed_origins": ["https://dash.example.com"]}, "providers": providers(mock)})
+    })
+    .await
+    else {
+        return;
+    };
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let connect = |origin: Option<&'static str>| {
+        let mut req = format!("ws://{}/ws", gw.addr())
+            .into_client_request()
+            .unwrap();
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", o.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(req)
+    };
+    for ok in [
+        None,
+        Some("https://dash.example.com"),
+        Some("http://localhost:3000"),
+    ] {
+        let (mut ws, _) = connect(ok).await.unwrap_or_else(|e| panic!("{ok:?}: {e}"));
+        ws.send(Message::Close(None)).await.unwrap();
+    }
+    match connect(Some("https://evil.example.net")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 403)
+        }
+        other => panic!("a foreign origin was let in: {:?}", other.map(|_| ())),
+    }
+    gw.close().await;
+}

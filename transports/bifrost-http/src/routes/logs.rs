@@ -5,6 +5,9 @@
 //! Query strings are Bifrost's: lists comma-separated or repeated, times RFC 3339, `sort_by`
 //! `timestamp|latency|tokens|cost`, `order` `asc|desc`, `limit` (1 to 1000, default 50),
 //! `offset`. A bad value answers 400 in Bifrost's error shape, naming the parameter.
+//!
+//! Browsers may open `/ws` from an origin in `client.allowed_origins` (every origin by default)
+//! or from a local page; other origins get 403.
 
 use std::sync::Arc;
 
@@ -115,11 +118,43 @@ async fn by_id(
     }
 }
 
+/// Whether a browser page from `origin` may open the live feed: any origin when
+/// `client.allowed_origins` allows all (the default), else a listed origin or a local one.
+fn origin_allowed(state: &AppState, origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
+    let local = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.rsplit_once(':').map_or(rest, |(host, _)| host))
+        .is_some_and(|host| matches!(host, "localhost" | "127.0.0.1" | "[::1]"));
+    match &state.client.allowed_origins {
+        None => true,
+        Some(list) => {
+            local
+                || list
+                    .iter()
+                    .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        }
+    }
+}
+
 async fn live(
     State(state): State<Arc<AppState>>,
+    headers: http::HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let logs = logger(&state)?;
+    if let Some(origin) = headers.get(http::header::ORIGIN)
+        && !origin_allowed(&state, origin.to_str().unwrap_or(""))
+    {
+        return Err(ApiError(
+            BifrostError::new(
+                ErrorKind::InvalidRequest,
+                "origin not allowed (see client.allowed_origins)",
+            )
+            .with_status(403)
+            .with_code("origin_not_allowed"),
+        ));
+    }
     let feed = logs.subscribe();
     Ok(upgrade.on_upgrade(move |socket| relay(socket, feed)))
 }
