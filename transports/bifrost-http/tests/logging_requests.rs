@@ -524,3 +524,94 @@ async fn logging_can_be_turned_off() {
         running.shutdown(std::time::Duration::from_secs(5)).await;
     }
 }
+
+async fn other_request_types(db: Db) {
+    let Some(gw) = start(
+        db,
+        LoggerSetup::FromConfig,
+        |mock| json!({"providers": providers(mock)}),
+    )
+    .await
+    else {
+        return;
+    };
+    let post = |path: &'static str, id: &'static str, body: Value| {
+        let req = gw
+            .client
+            .post(gw.url(path))
+            .header("x-request-id", id)
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.text().await.unwrap()
+        }
+    };
+    post(
+        "/v1/completions",
+        "t-text",
+        json!({"model": "openai/gpt-3.5-turbo-instruct", "prompt": "complete this"}),
+    )
+    .await;
+    post(
+        "/v1/embeddings",
+        "t-embed",
+        json!({"model": "openai/text-embedding-3-small", "input": "embed this"}),
+    )
+    .await;
+    post(
+        "/v1/responses",
+        "t-resp",
+        json!({"model": "openai/gpt-4o-mini", "input": "respond to this"}),
+    )
+    .await;
+    post(
+        "/v1/responses",
+        "t-resp-stream",
+        json!({"model": "openai/gpt-4o-mini", "input": "stream a response", "stream": true}),
+    )
+    .await;
+    gw.flush().await;
+
+    let (_, text) = gw.get("/api/logs/t-text").await;
+    assert_eq!(text["object"], "text_completion");
+    assert_eq!(text["status"], "success");
+    assert_eq!(text["input_history"], "complete this");
+    assert!(
+        text["output_message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("complete this")
+    );
+
+    let (_, embed) = gw.get("/api/logs/t-embed").await;
+    assert_eq!(embed["object"], "embedding");
+    assert_eq!(embed["status"], "success");
+    assert_eq!(embed["input_history"], "embed this");
+    assert!(embed["token_usage"]["prompt_tokens"].as_u64().unwrap() > 0);
+
+    let (_, resp) = gw.get("/api/logs/t-resp").await;
+    assert_eq!(resp["object"], "responses");
+    assert_eq!(resp["status"], "success");
+    assert!(resp["token_usage"]["total_tokens"].as_u64().unwrap() > 0);
+    assert!(
+        serde_json::to_string(&resp["output_message"])
+            .unwrap()
+            .contains("respond to this")
+    );
+
+    let (_, streamed) = gw.get("/api/logs/t-resp-stream").await;
+    assert_eq!(streamed["object"], "responses_stream");
+    assert_eq!(streamed["stream"], true);
+    assert_eq!(streamed["status"], "success");
+    assert!(
+        serde_json::to_string(&streamed["output_message"])
+            .unwrap()
+            .contains("stream a response"),
+        "{streamed}"
+    );
+    let (_, found) = gw.get("/api/logs?content_search=respond to this").await;
+    assert_eq!(total(&found), 1);
+    gw.close().await;
+}
+on_both_backends!(other_request_types_are_logged, other_request_types);
