@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bifrost_framework::{LogEntry, LogStore, StoreResult};
+use bifrost_framework::{LogEntry, LogStore, StoreError, StoreResult};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -29,6 +29,8 @@ struct Inner {
     failed: Arc<AtomicU64>,
     live: broadcast::Sender<LiveLog>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The runtime the logger was started on: the store's connections are driven there.
+    home: tokio::runtime::Handle,
 }
 
 /// The request logger: queue, writer and live feed. Cheap to clone (one `Arc`); every clone and
@@ -80,6 +82,7 @@ impl RequestLogger {
                 failed,
                 live,
                 tasks: Mutex::new(tasks),
+                home: tokio::runtime::Handle::current(),
             }),
         }
     }
@@ -97,6 +100,23 @@ impl RequestLogger {
     /// The settings in use.
     pub fn config(&self) -> &LoggingConfig {
         &self.inner.config
+    }
+
+    /// Runs a store operation (a log API query) on the runtime the logger was started on, where
+    /// the store's connections live, whichever runtime the caller is on. Gateways that serve
+    /// requests on several runtimes call the store through this.
+    pub async fn query<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    where
+        F: FnOnce(Arc<dyn LogStore>) -> Fut,
+        Fut: std::future::Future<Output = StoreResult<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let fut = op(self.inner.store.clone());
+        self.inner
+            .home
+            .spawn(fut)
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Io(format!("log store query failed: {e}"))))
     }
 
     /// Headers copied into `metadata`.

@@ -85,20 +85,29 @@ fn query(params: Params) -> Result<LogQuery, ApiError> {
 async fn search(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, ApiError> {
     let logs = logger(&state)?;
     let q = query(params)?;
-    let page = logs.store().search(&q).await.map_err(store_error)?;
+    let page = logs
+        .query(|store| async move { store.search(&q).await })
+        .await
+        .map_err(store_error)?;
     Ok(Json(page).into_response())
 }
 
 async fn stats(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, ApiError> {
     let logs = logger(&state)?;
     let q = query(params)?;
-    let stats = logs.store().stats(&q.filter).await.map_err(store_error)?;
+    let stats = logs
+        .query(|store| async move { store.stats(&q.filter).await })
+        .await
+        .map_err(store_error)?;
     Ok(Json(stats).into_response())
 }
 
 async fn filter_data(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let logs = logger(&state)?;
-    let data = logs.store().filter_data().await.map_err(store_error)?;
+    let data = logs
+        .query(|store| async move { store.filter_data().await })
+        .await
+        .map_err(store_error)?;
     Ok(Json(data).into_response())
 }
 
@@ -112,7 +121,12 @@ async fn by_id(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let logs = logger(&state)?;
-    match logs.store().get(&id).await.map_err(store_error)? {
+    let key = id.clone();
+    let found = logs
+        .query(|store| async move { store.get(&key).await })
+        .await
+        .map_err(store_error)?;
+    match found {
         Some(entry) => Ok(Json(entry).into_response()),
         None => Err(store_error(StoreError::NotFound(format!("log {id}")))),
     }
