@@ -39,7 +39,7 @@ use crate::schemas::{
 /// The Azure OpenAI provider.
 pub struct AzureProvider {
     name: Arc<str>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     /// Resolved `azure_key_config` by key id (a configuration change builds a new provider).
     targets: RwLock<HashMap<Arc<str>, Arc<AzureTarget>>>,
 }
