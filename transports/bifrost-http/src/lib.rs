@@ -17,5 +17,6 @@ pub mod routes;
 pub mod server;
 pub mod sse;
 pub mod state;
+pub mod workers;
 
 pub use server::{Gateway, RunningGateway, spawn};

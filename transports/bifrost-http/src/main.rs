@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use bifrost_http::cli::Cli;
+use bifrost_http::workers::{self, WorkerPool};
 use bifrost_http::{Gateway, logging, server};
 use clap::Parser;
 
@@ -17,7 +18,16 @@ fn main() -> ExitCode {
         eprintln!("bifrost-http: {e}");
         return ExitCode::from(2);
     }
+    // Requests are served by the I/O workers (one event loop per core); this runtime runs start-up,
+    // signal handling and background tasks (exporters, writers).
+    let workers = match cli.workers {
+        0 => workers::default_count(),
+        n => n,
+    };
+    bifrost_core::workers::set_worker_count(workers);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bifrost-main")
         .enable_all()
         .build()
     {
@@ -27,10 +37,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, workers))
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, workers: usize) -> ExitCode {
     let gateway = match Gateway::load_with_logs(&cli.app_dir).await {
         Ok(g) => g,
         Err(e) => {
@@ -57,7 +67,7 @@ async fn run(cli: Cli) -> ExitCode {
         None => tracing::info!("request logging off"),
     }
     let addr = SocketAddr::new(cli.host, cli.port);
-    let running = match server::spawn(gateway.router.clone(), addr).await {
+    let running = match WorkerPool::start(gateway.router.clone(), addr, workers) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(%addr, error = %e, "cannot listen");
@@ -65,7 +75,7 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    tracing::info!(addr = %running.addr(), "bifrost-http listening");
+    tracing::info!(addr = %running.addr(), workers = running.len(), "bifrost-http listening");
     let signal = server::shutdown_signal().await;
     tracing::info!(
         signal,
