@@ -13,6 +13,9 @@ use crate::live::LiveLog;
 use crate::plugin::LoggingPlugin;
 use crate::retention;
 
+/// How often the writer collects queued entries (and answers flush and stop requests).
+const DRAIN_TICK: Duration = Duration::from_millis(20);
+
 /// What the writer task receives.
 enum Msg {
     Entry(Box<LogEntry>),
@@ -194,39 +197,47 @@ struct Writer {
 }
 
 impl Writer {
+    /// Collects queued entries on a short tick and writes them in batches: a full batch at once,
+    /// anything else at least every `every`. The task polls rather than waiting on each entry,
+    /// because a wake-up per entry would cost the serving threads a cross-thread wake-up per
+    /// request; `DRAIN_TICK` keeps the queue far from full at any request rate.
     async fn run(mut self, every: Duration) {
         let mut batch: Vec<LogEntry> = Vec::with_capacity(self.batch_size);
-        let mut ticker = tokio::time::interval(every.max(Duration::from_millis(1)));
+        let mut ticker = tokio::time::interval(every.clamp(Duration::from_millis(1), DRAIN_TICK));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_write = tokio::time::Instant::now();
         loop {
-            tokio::select! {
-                msg = self.rx.recv() => match msg {
-                    Some(Msg::Entry(e)) => {
+            ticker.tick().await;
+            loop {
+                match self.rx.try_recv() {
+                    Ok(Msg::Entry(e)) => {
                         batch.push(*e);
                         if batch.len() >= self.batch_size {
                             self.write(&mut batch).await;
+                            last_write = tokio::time::Instant::now();
                         }
                     }
-                    Some(Msg::Flush(ack)) => {
+                    Ok(Msg::Flush(ack)) => {
                         self.write(&mut batch).await;
+                        last_write = tokio::time::Instant::now();
                         let _ = ack.send(());
                     }
-                    Some(Msg::Stop(ack)) => {
+                    Ok(Msg::Stop(ack)) => {
                         self.write(&mut batch).await;
                         self.rx.close();
                         let _ = ack.send(());
                         return;
                     }
-                    None => {
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
                         self.write(&mut batch).await;
                         return;
                     }
-                },
-                _ = ticker.tick() => {
-                    if !batch.is_empty() {
-                        self.write(&mut batch).await;
-                    }
                 }
+            }
+            if !batch.is_empty() && last_write.elapsed() >= every {
+                self.write(&mut batch).await;
+                last_write = tokio::time::Instant::now();
             }
         }
     }
