@@ -23,6 +23,10 @@
 #                          under SCHED_FIFO at this priority (chrt -f N, needs root), which
 #                          shields the measurement from background jobs on a shared machine;
 #                          the kernel's RT throttling still leaves 5% of CPU to others [unset]
+#   BENCH_GATEWAY_EXTRA    extra top-level config.json members for the gateway, as JSON members
+#                          without braces, e.g. '"plugins": [{"name": "telemetry", "enabled": false}]'
+#                          or '"logs_store": {"enabled": false}' [unset: defaults]
+#   BENCH_WORKERS          the gateway's --workers (0: one per core) [0]
 #   BENCH_SKIP_BUILD       1: use the existing release binaries [0]
 #   BENCH_RESULTS_DIR      where to write results [bench/results/<timestamp>]
 #   OHA, NGINX             paths to the tools [oha or ~/.cargo/bin/oha; nginx or /usr/sbin/nginx]
@@ -32,7 +36,7 @@
 # fatal), 3 when any request failed, other non-zero values when the harness itself failed.
 set -euo pipefail
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
 for arg in "$@"; do
@@ -191,8 +195,10 @@ wait_http "http://127.0.0.1:$NGINX_PORT/v1/models"
 # --- the gateway -------------------------------------------------------------------------------
 GATEWAY_PORT=$(free_port)
 mkdir -p "$WORK/app"
+EXTRA=${BENCH_GATEWAY_EXTRA:-}
 cat >"$WORK/app/config.json" <<EOF
-{
+{${EXTRA:+
+  $EXTRA,}
   "providers": {
     "openai": {
       "keys": [{"name": "bench", "value": "sk-bench-0000", "models": ["*"], "weight": 1.0}],
@@ -208,6 +214,7 @@ cat >"$WORK/app/config.json" <<EOF
 }
 EOF
 "${NICE[@]}" "$GATEWAY_BIN" --app-dir "$WORK/app" --port "$GATEWAY_PORT" --host 127.0.0.1 --log-level warn \
+  --workers "${BENCH_WORKERS:-0}" \
   >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 PIDS+=("$GATEWAY_PID")
@@ -315,6 +322,8 @@ EOF
   echo "\"pinning\":$PIN,"
   echo "\"nice\":\"${BENCH_NICE:-0}\","
   echo "\"rt_priority\":\"${BENCH_RT:-}\","
+  echo "\"gateway_workers\":\"${BENCH_WORKERS:-0}\","
+  echo "\"gateway_extra\":$(printf '%s' "${BENCH_GATEWAY_EXTRA:-}" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),"
   echo "\"rates\":\"$RATES\",\"duration_s\":$DURATION,\"warmup_s\":$WARMUP,"
   echo "\"connections\":$CONNECTIONS,\"sat_connections\":$SAT_CONNECTIONS,"
   echo "\"sat_duration_s\":$SAT_DURATION,\"ttfb_n\":$TTFB_N,"

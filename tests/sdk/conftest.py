@@ -39,6 +39,12 @@ ANTHROPIC_BAD_KEY = "bad-key-anthropic"
 GEMINI_KEY = "gemini-gateway-key"
 #: What the GenAI SDK sends as its own key: accepted by the gateway, never forwarded.
 GENAI_CALLER_KEY = "caller-own-google-key"
+#: The AWS credentials the Bedrock mock verifies SigV4 signatures with.
+BEDROCK_ACCESS_KEY_ID = "AKIAMOCKBEDROCK00001"
+BEDROCK_SECRET_ACCESS_KEY = "mockSecretAccessKey/For+Bifrost/Tests000"
+#: The Vertex project and region the gateway is configured with.
+VERTEX_PROJECT = "bifrost-sdk"
+VERTEX_REGION = "us-central1"
 
 #: Log files of the processes started by this session, printed when the run fails.
 _LOGS: dict[str, Path] = {}
@@ -125,6 +131,21 @@ class Gateway:
         return f"{self.url}/v1"
 
 
+def vertex_service_account(mock_url: str) -> str:
+    """A service-account key file for the account the mock's OAuth endpoint trusts."""
+    pem = REPO_ROOT / "crates/bifrost-mock-upstream/fixtures/google-test-sa.key.pem"
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": VERTEX_PROJECT,
+            "private_key_id": "0123456789abcdef0123456789abcdef01234567",
+            "private_key": pem.read_text(),
+            "client_email": "bifrost-test@bifrost-mock.iam.gserviceaccount.com",
+            "token_uri": f"{mock_url}/token",
+        }
+    )
+
+
 def gateway_config(mock_url: str) -> dict[str, Any]:
     """The config.json the gateway is started with (Bifrost's schema)."""
 
@@ -174,6 +195,49 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 retry_backoff_initial=1,
                 retry_backoff_max=5,
             ),
+            # Native providers reached through the OpenAI-compatible routes.
+            "vertex": {
+                "keys": [
+                    {
+                        "name": "vertex-sa",
+                        "value": "",
+                        "models": ["*"],
+                        "vertex_key_config": {
+                            "project_id": VERTEX_PROJECT,
+                            "region": VERTEX_REGION,
+                            "auth_credentials": vertex_service_account(mock_url),
+                        },
+                    }
+                ],
+                "network_config": {"base_url": mock_url, "max_retries": 0},
+            },
+            "bedrock": {
+                "keys": [
+                    {
+                        "name": "bedrock-aws",
+                        "value": "",
+                        "models": ["*"],
+                        "bedrock_key_config": {
+                            "region": "us-east-1",
+                            "access_key": BEDROCK_ACCESS_KEY_ID,
+                            "secret_key": BEDROCK_SECRET_ACCESS_KEY,
+                        },
+                    }
+                ],
+                "network_config": {"base_url": mock_url, "max_retries": 0},
+            },
+            "azure": {
+                "keys": [
+                    {
+                        "name": "azure-main",
+                        "value": "azure-gateway-key",
+                        "models": ["*"],
+                        "azure_key_config": {"endpoint": mock_url},
+                    }
+                ],
+                "network_config": {"max_retries": 0},
+            },
+            "cohere": provider([key("cohere-main", "cohere-gateway-key")], max_retries=0),
         },
     }
 

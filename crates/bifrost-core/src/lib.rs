@@ -33,6 +33,7 @@ pub mod plugin;
 pub mod provider;
 pub mod providers;
 pub mod schemas;
+pub mod workers;
 
 pub use context::{Attempt, HookPhase, HookTiming, KeyPin, RequestContext};
 pub use engine::{Bifrost, ResponseStream};

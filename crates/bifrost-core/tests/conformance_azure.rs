@@ -422,3 +422,95 @@ async fn legacy_deployment_url() {
     v1.list_models(&mut ctx, Some("azure")).await.unwrap();
     assert_eq!(last(&v1_mock).path, "/openai/v1/models");
 }
+
+fn responses_request(model: &str, text: &str) -> bifrost_core::schemas::ResponsesRequest {
+    bifrost_core::schemas::ResponsesRequest {
+        model: model.into(),
+        input: Some(bifrost_core::schemas::ResponsesInput::Text(text.into())),
+        instructions: Some("be brief".into()),
+        ..Default::default()
+    }
+}
+
+async fn streamed_event_types(b: &Bifrost, model: &str, text: &str) -> (Vec<String>, String) {
+    let stream = b
+        .responses_stream(responses_request(model, text))
+        .await
+        .unwrap();
+    let chunks: Vec<Value> = stream
+        .map(|c| match c.unwrap() {
+            bifrost_core::schemas::StreamChunk::Responses(e) => serde_json::to_value(e).unwrap(),
+            other => panic!("not a Responses event: {other:?}"),
+        })
+        .collect()
+        .await;
+    let types = chunks
+        .iter()
+        .map(|c| c["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let text = chunks
+        .iter()
+        .filter(|c| c["type"] == "response.output_text.delta")
+        .map(|c| c["delta"].as_str().unwrap_or_default())
+        .collect();
+    (types, text)
+}
+
+#[tokio::test]
+async fn responses_are_native_on_the_v1_api() {
+    let (mock, b) = setup().await;
+    let resp = b
+        .responses(responses_request(MODEL, "hello azure"))
+        .await
+        .unwrap();
+    assert_eq!(resp.output_text(), "Echo: hello azure");
+    let req = last(&mock);
+    assert_eq!(req.path, "/openai/v1/responses");
+    assert_eq!(req.query, None);
+    assert_eq!(req.header("api-key"), Some("azure-key-1"));
+    let body = req.json().unwrap();
+    assert_eq!(body["model"], DEPLOYMENT, "the alias names the deployment");
+    assert_eq!(body["instructions"], "be brief");
+    assert_eq!(body["input"], "hello azure");
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| r.path != "/openai/v1/chat/completions"),
+        "not translated over chat"
+    );
+
+    let (types, text) = streamed_event_types(&b, MODEL, "stream azure").await;
+    assert_eq!(text, "Echo: stream azure");
+    assert_eq!(types.first().map(String::as_str), Some("response.created"));
+    assert_eq!(types.last().map(String::as_str), Some("response.completed"));
+    let req = last(&mock);
+    assert_eq!(req.path, "/openai/v1/responses");
+    assert_eq!(req.json().unwrap()["stream"], true);
+}
+
+#[tokio::test]
+async fn responses_on_the_legacy_api_name_the_deployment_in_the_body() {
+    let mock = MockUpstream::start().await.unwrap();
+    let b = engine(
+        vec![key(
+            &mock,
+            "azure-key-1",
+            json!({"deployments": {"gpt-4o": "prod-gpt4o"}, "api_version": "2025-04-01-preview"}),
+        )],
+        0,
+    );
+    let resp = b
+        .responses(responses_request("azure/gpt-4o", "legacy hello"))
+        .await
+        .unwrap();
+    assert_eq!(resp.output_text(), "Echo: legacy hello");
+    let req = last(&mock);
+    assert_eq!(req.path, "/openai/responses");
+    assert_eq!(req.query.as_deref(), Some("api-version=2025-04-01-preview"));
+    assert_eq!(req.json().unwrap()["model"], "prod-gpt4o");
+
+    let (types, text) = streamed_event_types(&b, "azure/gpt-4o", "legacy stream").await;
+    assert_eq!(text, "Echo: legacy stream");
+    assert!(types.contains(&"response.output_text.delta".to_owned()));
+    assert_eq!(last(&mock).path, "/openai/responses");
+}

@@ -4,7 +4,9 @@
 //!   `/openai/v1/embeddings`, `GET /openai/v1/models` (the body's `model` is the deployment);
 //! * legacy: `POST /openai/deployments/{deployment}/chat/completions|completions|embeddings`
 //!   and `GET /openai/models`, each requiring `?api-version=...` (the path's deployment
-//!   overrides the body's `model`).
+//!   overrides the body's `model`);
+//! * the Responses API: `POST /openai/v1/responses`, or `POST /openai/responses?api-version=...`
+//!   (the body's `model` is the deployment).
 //!
 //! Answers are the OpenAI mock's, with Azure's content-filter annotations
 //! (`prompt_filter_results`, and a first stream chunk that carries only them). The `api-key`
@@ -22,6 +24,7 @@ use crate::chat::ChatRequest;
 use crate::completions::CompletionRequest;
 use crate::embeddings::EmbeddingRequest;
 use crate::faults::Fault;
+use crate::responses::ResponsesRequest;
 use crate::server::{Endpoint, Output, Shared, unix_now, with_faults};
 
 /// Azure's 401 for a wrong key.
@@ -119,6 +122,16 @@ async fn generate<E: Endpoint + DeserializeOwned>(
     deployment: Option<&str>,
     id: u64,
 ) -> Response {
+    generate_with::<E>(shared, body, deployment, id, annotate).await
+}
+
+async fn generate_with<E: Endpoint + DeserializeOwned>(
+    shared: &Shared,
+    body: &[u8],
+    deployment: Option<&str>,
+    id: u64,
+    post: fn(Output) -> Output,
+) -> Response {
     let mut value: Value = match serde_json::from_slice(body) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
@@ -138,7 +151,7 @@ async fn generate<E: Endpoint + DeserializeOwned>(
     };
     let model = req.model().unwrap_or_default().to_owned();
     with_faults(shared, Fault::parse(&model), &model, || {
-        req.generate(id, unix_now()).map(annotate)
+        req.generate(id, unix_now()).map(post)
     })
     .await
 }
@@ -160,6 +173,7 @@ pub(crate) async fn handle(shared: &Shared, parts: &Parts, body: &[u8], id: u64)
             (&Method::POST, "embeddings") => {
                 generate::<EmbeddingRequest>(shared, body, None, id).await
             }
+            (&Method::POST, "responses") => responses(shared, body, id).await,
             (&Method::GET, "models") => models(),
             _ => not_found(),
         };
@@ -167,6 +181,13 @@ pub(crate) async fn handle(shared: &Shared, parts: &Parts, body: &[u8], id: u64)
     if path == "/openai/models" && parts.method == Method::GET {
         return if api_version(parts).is_some() {
             models()
+        } else {
+            not_found()
+        };
+    }
+    if path == "/openai/responses" && parts.method == Method::POST {
+        return if api_version(parts).is_some() {
+            responses(shared, body, id).await
         } else {
             not_found()
         };
@@ -189,6 +210,11 @@ pub(crate) async fn handle(shared: &Shared, parts: &Parts, body: &[u8], id: u64)
         "embeddings" => generate::<EmbeddingRequest>(shared, body, Some(&deployment), id).await,
         _ => not_found(),
     }
+}
+
+/// The Responses API (v1 and legacy forms): OpenAI's answer, without chat content filters.
+async fn responses(shared: &Shared, body: &[u8], id: u64) -> Response {
+    generate_with::<ResponsesRequest>(shared, body, None, id, std::convert::identity).await
 }
 
 fn models() -> Response {

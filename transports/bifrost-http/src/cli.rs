@@ -45,6 +45,11 @@ pub struct Cli {
     #[arg(long, env = "BIFROST_LOG_STYLE", value_enum, default_value_t = LogStyle::Json)]
     pub log_style: LogStyle,
 
+    /// I/O worker threads, each with its own event loop, listening socket and upstream
+    /// connection pools (0: one per CPU core).
+    #[arg(long, env = "BIFROST_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
     /// Seconds to let in-flight requests and streams finish after SIGTERM/SIGINT.
     #[arg(long, env = "BIFROST_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

@@ -78,6 +78,8 @@ pub struct Loaded {
     pub config_store: Option<Arc<dyn ConfigStore>>,
     /// What seeding the store from the file did.
     pub seed_report: Option<SeedReport>,
+    /// The request logger, once [`crate::logs_setup::attach`] started it.
+    pub logs: Option<bifrost_plugin_logging::RequestLogger>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -142,6 +144,7 @@ pub async fn open(app_dir: &Path) -> Result<Loaded, StartupError> {
     loaded.warnings.extend(extra_warnings);
     loaded.config_store = store;
     loaded.seed_report = seed_report;
+    crate::logs_setup::attach(&mut loaded, app_dir).await?;
     Ok(loaded)
 }
 
@@ -219,5 +222,6 @@ pub fn from_file(
         auth,
         config_store: None,
         seed_report: None,
+        logs: None,
     })
 }

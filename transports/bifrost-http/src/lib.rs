@@ -13,11 +13,13 @@ pub mod cli;
 pub mod config_load;
 pub mod error;
 pub mod logging;
+pub mod logs_setup;
 pub mod plugins;
 pub mod request_context;
 pub mod routes;
 pub mod server;
 pub mod sse;
 pub mod state;
+pub mod workers;
 
 pub use server::{Gateway, RunningGateway, spawn};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bifrost_http::auth::AdminSource;
 use bifrost_http::cli::Cli;
+use bifrost_http::workers::{self, WorkerPool};
 use bifrost_http::{Gateway, logging, server};
 use clap::Parser;
 
@@ -18,7 +19,16 @@ fn main() -> ExitCode {
         eprintln!("bifrost-http: {e}");
         return ExitCode::from(2);
     }
+    // Requests are served by the I/O workers (one event loop per core); this runtime runs start-up,
+    // signal handling and background tasks (exporters, writers).
+    let workers = match cli.workers {
+        0 => workers::default_count(),
+        n => n,
+    };
+    bifrost_core::workers::set_worker_count(workers);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bifrost-main")
         .enable_all()
         .build()
     {
@@ -28,7 +38,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, workers))
 }
 
 /// Start-up lines about the configuration store and admin authentication.
@@ -71,7 +81,7 @@ fn log_store_and_auth(gateway: &Gateway) {
     }
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, workers: usize) -> ExitCode {
     let gateway = match Gateway::open(&cli.app_dir).await {
         Ok(g) => g,
         Err(e) => {
@@ -94,8 +104,12 @@ async fn run(cli: Cli) -> ExitCode {
     log_store_and_auth(&gateway);
     let snapshot = loaded.bifrost.snapshot();
     tracing::info!(providers = ?snapshot.provider_names(), "providers ready");
+    match &gateway.state.logs {
+        Some(logs) => tracing::info!(store = ?logs.store().backend(), "request logging on"),
+        None => tracing::info!("request logging off"),
+    }
     let addr = SocketAddr::new(cli.host, cli.port);
-    let running = match server::spawn(gateway.router.clone(), addr).await {
+    let running = match WorkerPool::start(gateway.router.clone(), addr, workers) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(%addr, error = %e, "cannot listen");
@@ -103,7 +117,7 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    tracing::info!(addr = %running.addr(), "bifrost-http listening");
+    tracing::info!(addr = %running.addr(), workers = running.len(), "bifrost-http listening");
     let signal = server::shutdown_signal().await;
     tracing::info!(
         signal,
@@ -113,7 +127,18 @@ async fn run(cli: Cli) -> ExitCode {
     let clean = running
         .shutdown(Duration::from_secs(cli.shutdown_timeout))
         .await;
+    // Plugin cleanup: among others, the request logger stores what is still queued.
     gateway.state.bifrost.shutdown().await;
+    if let Some(logs) = &gateway.state.logs {
+        logs.shutdown().await;
+        let dropped = logs.dropped();
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "request log entries were dropped because the queue was full"
+            );
+        }
+    }
     if clean {
         tracing::info!("stopped");
     } else {

@@ -17,7 +17,6 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "semantic_cache",
     "semanticcache",
     "maxim",
-    "logging",
     "governance",
     "jsonparser",
     "datadog",
@@ -147,6 +146,8 @@ pub fn build_plugins(
                     e.to_string(),
                 )),
             }
+        } else if name == bifrost_plugin_logging::PLUGIN_NAME {
+            // Started with the log store at start-up (`logs_setup`).
         } else if NOT_YET_SUPPORTED.contains(&name) {
             warnings.push(ConfigProblem::warning(
                 &path,

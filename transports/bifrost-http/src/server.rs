@@ -121,6 +121,7 @@ impl Gateway {
         ));
         state.config_store = store;
         state.auth = Arc::new(auth);
+        state.logs = loaded.logs.clone();
         let state = Arc::new(state);
         let router = routes::router(state.clone());
         Self {

@@ -34,6 +34,8 @@ pub struct AppState {
     pub control: Arc<ConfigControl>,
     /// Authentication of the gateway's own routes.
     pub auth: Arc<AuthState>,
+    /// The request logger behind `/api/logs` and `/ws` (none when logging is off).
+    pub logs: Option<bifrost_plugin_logging::RequestLogger>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             telemetry: None,
             config_store: None,
             auth: Arc::new(AuthState::open()),
+            logs: None,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::admission::Admission;
 use super::keys::{EmptyModelsMeans, KeyPool};
-use crate::config::{EngineConfig, ProviderConfig, SecretString, resolve_env_ref};
+use crate::config::{EngineConfig, KeyConfig, ProviderConfig, SecretString, resolve_env_ref};
 use crate::key::Key;
 use crate::plugin::Plugin;
 use crate::provider::Provider;
@@ -94,6 +94,13 @@ impl ProviderState {
     }
 }
 
+/// Whether the key authenticates through its provider-specific block rather than `value`:
+/// Bedrock signs with `bedrock_key_config` (or the environment's AWS credentials) and Vertex
+/// uses the service account of `vertex_key_config`, so an empty `value` is normal there.
+fn credentials_outside_value(key: &KeyConfig) -> bool {
+    key.bedrock_key_config.is_some() || key.vertex_key_config.is_some()
+}
+
 fn resolve_keys(
     provider: &str,
     config: &ProviderConfig,
@@ -116,7 +123,11 @@ fn resolve_keys(
                 continue;
             }
         };
-        if value.is_empty() && !keyless && kc.models.as_deref() != Some(&[]) {
+        if value.is_empty()
+            && !keyless
+            && !credentials_outside_value(kc)
+            && kc.models.as_deref() != Some(&[])
+        {
             notices.push(BuildNotice {
                 path: format!("{path}.value"),
                 message: "the key is empty; requests will be sent without credentials".to_owned(),
@@ -251,5 +262,51 @@ impl Snapshot {
         let mut names: Vec<&str> = self.providers.keys().map(String::as_str).collect();
         names.sort_unstable();
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn config(providers: serde_json::Value) -> EngineConfig {
+        let file: crate::config::ConfigFile =
+            serde_json::from_value(serde_json::json!({ "providers": providers })).unwrap();
+        file.engine_config()
+    }
+
+    fn notices_for(providers: serde_json::Value) -> Vec<BuildNotice> {
+        Snapshot::build(&config(providers), Arc::from(Vec::new()), None, None)
+            .unwrap()
+            .notices
+    }
+
+    #[test]
+    fn empty_key_value_is_reported_for_value_authenticated_providers() {
+        let notices = notices_for(serde_json::json!({
+            "openai": {"keys": [{"name": "k", "value": "", "models": ["*"]}]}
+        }));
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].path, "providers.openai.keys[0].value");
+        assert!(notices[0].message.contains("without credentials"));
+    }
+
+    #[test]
+    fn empty_value_is_normal_for_bedrock_and_vertex_blocks() {
+        let notices = notices_for(serde_json::json!({
+            "bedrock": {"keys": [{"name": "aws", "value": "", "models": ["*"],
+                "bedrock_key_config": {"region": "us-east-1"}}]},
+            "vertex": {"keys": [{"name": "sa", "value": "", "models": ["*"],
+                "vertex_key_config": {"project_id": "p", "region": "us-central1",
+                    "auth_credentials": "{}"}}]}
+        }));
+        assert!(
+            notices
+                .iter()
+                .all(|n| !n.message.contains("without credentials")),
+            "{notices:?}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod inference;
 pub mod integrations;
+pub mod logs;
 pub mod metrics;
 pub mod passthrough;
 
@@ -100,7 +101,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics::metrics))
         .merge(integrations::integrations())
         .merge(passthrough::router())
-        .merge(crate::admin::router());
+        .merge(crate::admin::router())
+        .merge(logs::router());
     for prefix in integrations::FRAMEWORK_PREFIXES {
         router = router.nest(prefix, integrations::framework());
     }

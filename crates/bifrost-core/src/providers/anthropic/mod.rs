@@ -74,7 +74,7 @@ pub enum AnthropicSetupError {
 pub struct AnthropicProvider {
     name: Arc<str>,
     base_url: String,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     beta: BetaPolicy,
     keyless: bool,
     allowed: Option<HashSet<RequestType>>,

@@ -109,13 +109,18 @@ impl AzureTarget {
             RequestType::TextCompletion | RequestType::TextCompletionStream => "completions",
             RequestType::Embedding => "embeddings",
             RequestType::ListModels => "models",
+            RequestType::Responses | RequestType::ResponsesStream => "responses",
             _ => return None,
         };
         let endpoint = &self.endpoint;
         Some(match (&self.legacy_api_version, rt) {
             (None, _) => format!("{endpoint}/openai/v1/{operation}"),
-            (Some(version), RequestType::ListModels) => {
-                format!("{endpoint}/openai/models?api-version={version}")
+            // Resource-level operations: the deployment is named by the body's `model`.
+            (
+                Some(version),
+                RequestType::ListModels | RequestType::Responses | RequestType::ResponsesStream,
+            ) => {
+                format!("{endpoint}/openai/{operation}?api-version={version}")
             }
             (Some(version), _) => {
                 let deployment = utf8_percent_encode(self.deployment(model), SEGMENT);

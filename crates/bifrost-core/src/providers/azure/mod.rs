@@ -3,8 +3,10 @@
 //! The endpoint, the API form (v1 or legacy deployments) and the api-version come from the
 //! key's `azure_key_config` (see [`config`]); the key's `value` is sent as the `api-key` header.
 //! Bodies, answers, streams and errors are OpenAI's, translated by the OpenAI provider's
-//! helpers. Serves chat (and streaming), text completions (and streaming), embeddings and
-//! model listing.
+//! helpers. Serves chat (and streaming), text completions (and streaming), embeddings, the
+//! Responses API (natively, at `/openai/v1/responses` or the legacy
+//! `/openai/responses?api-version=...`, the body's `model` naming the deployment) and model
+//! listing.
 
 pub mod config;
 pub mod stream;
@@ -20,7 +22,7 @@ use self::config::AzureTarget;
 use self::stream::AzureChatSse;
 use super::common::sse::decode_sse;
 use super::common::upstream_error::network_error;
-use super::openai::stream::OpenAiTextSse;
+use super::openai::stream::{OpenAiResponsesSse, OpenAiTextSse};
 use super::openai::{
     HasExtra, OpenAiSetupError, expect_event_stream, parse_json_body, provider_client, send_request,
 };
@@ -30,13 +32,14 @@ use crate::key::Key;
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ListModelsRequest,
-    ListModelsResponse, RequestType, TextCompletionRequest, TextCompletionResponse,
+    ListModelsResponse, RequestType, ResponsesRequest, ResponsesResponse, TextCompletionRequest,
+    TextCompletionResponse,
 };
 
 /// The Azure OpenAI provider.
 pub struct AzureProvider {
     name: Arc<str>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     /// Resolved `azure_key_config` by key id (a configuration change builds a new provider).
     targets: RwLock<HashMap<Arc<str>, Arc<AzureTarget>>>,
 }
@@ -137,6 +140,21 @@ impl AzureProvider {
     }
 }
 
+/// A Responses API body whose `model` is the deployment serving `cx.model`.
+fn responses_body(
+    target: &AzureTarget,
+    cx: &CallContext<'_>,
+    req: &ResponsesRequest,
+) -> Result<Vec<u8>, BifrostError> {
+    let deployment = target.deployment(cx.model);
+    if req.model == deployment {
+        return serialize(req);
+    }
+    let mut req = req.clone();
+    deployment.clone_into(&mut req.model);
+    serialize(&req)
+}
+
 fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, BifrostError> {
     serde_json::to_vec(value)
         .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
@@ -157,6 +175,8 @@ impl Provider for AzureProvider {
                 | RequestType::TextCompletionStream
                 | RequestType::Embedding
                 | RequestType::ListModels
+                | RequestType::Responses
+                | RequestType::ResponsesStream
         )
     }
 
@@ -244,5 +264,31 @@ impl Provider for AzureProvider {
             "embedding response",
         )
         .await
+    }
+
+    async fn responses(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ResponsesResponse, BifrostError> {
+        let body = responses_body(&*self.target(cx.key)?, &cx, req)?;
+        self.post(&cx, RequestType::Responses, body, "response")
+            .await
+    }
+
+    async fn responses_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &ResponsesRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let body = responses_body(&*self.target(cx.key)?, &cx, req)?;
+        let resp = self
+            .open_stream(&cx, RequestType::ResponsesStream, body)
+            .await?;
+        Ok(decode_sse(
+            self.name.clone(),
+            resp,
+            OpenAiResponsesSse::new(self.name.clone()),
+        ))
     }
 }

@@ -65,7 +65,7 @@ fn now_secs() -> u64 {
 /// The AWS Bedrock provider.
 pub struct BedrockProvider {
     name: Arc<str>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     base_url: Option<String>,
     /// Resolved keys by key id. A configuration change builds a new provider, so entries never
     /// go stale.

@@ -45,7 +45,7 @@ fn now_secs() -> u64 {
 /// The Cohere provider.
 pub struct CohereProvider {
     name: Arc<str>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     base_url: String,
 }
 

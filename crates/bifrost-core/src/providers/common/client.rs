@@ -1,5 +1,6 @@
 //! Building the pooled HTTP client of a provider from its `network_config` and `proxy_config`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -28,12 +29,57 @@ pub fn ensure_crypto_provider() {
     }
 }
 
-/// Builds a long-lived, pooled client for one provider; `default_headers` go on every request
-/// (`network_config.extra_headers`).
+/// A provider's upstream HTTP client: one connection pool per I/O worker
+/// ([`crate::workers`]), so that a request and the connection task serving it run on the same
+/// thread. Dereferences to the current worker's [`reqwest::Client`].
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    per_worker: Arc<[reqwest::Client]>,
+}
+
+impl HttpClient {
+    /// Wraps one client per worker (at least one).
+    pub fn new(per_worker: Vec<reqwest::Client>) -> Option<Self> {
+        (!per_worker.is_empty()).then(|| Self {
+            per_worker: per_worker.into(),
+        })
+    }
+
+    /// The number of pools.
+    pub fn pools(&self) -> usize {
+        self.per_worker.len()
+    }
+}
+
+impl std::ops::Deref for HttpClient {
+    type Target = reqwest::Client;
+
+    #[inline]
+    fn deref(&self) -> &reqwest::Client {
+        let slot = crate::workers::current_slot();
+        &self.per_worker[slot % self.per_worker.len()]
+    }
+}
+
+/// Builds a long-lived, pooled client for one provider (one pool per I/O worker);
+/// `default_headers` go on every request (`network_config.extra_headers`).
 ///
 /// Timeouts are not set here: the engine bounds every attempt itself, so that retries, stream
 /// idle timeouts and tests on a paused clock all work the same way.
 pub fn build_client(
+    network: &NetworkConfig,
+    proxy: Option<&ProxyConfig>,
+    default_headers: http::HeaderMap,
+) -> Result<HttpClient, ClientBuildError> {
+    let workers = crate::workers::worker_count();
+    let mut clients = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        clients.push(build_one_client(network, proxy, default_headers.clone())?);
+    }
+    HttpClient::new(clients).ok_or_else(|| ClientBuildError::Build("no worker".to_owned()))
+}
+
+fn build_one_client(
     network: &NetworkConfig,
     proxy: Option<&ProxyConfig>,
     default_headers: http::HeaderMap,

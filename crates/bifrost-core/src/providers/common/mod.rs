@@ -7,4 +7,4 @@ pub mod responses;
 pub mod sse;
 pub mod upstream_error;
 
-pub use client::{ClientBuildError, build_client, ensure_crypto_provider};
+pub use client::{ClientBuildError, HttpClient, build_client, ensure_crypto_provider};

@@ -63,7 +63,7 @@ const MODELS_PAGE_SIZE: u32 = 1000;
 pub struct GeminiProvider {
     name: Arc<str>,
     base_url: String,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     keyless: bool,
     allowed: Option<HashSet<RequestType>>,
 }

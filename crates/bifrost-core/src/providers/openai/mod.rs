@@ -69,7 +69,7 @@ pub struct OpenAiCompatible {
     name: Arc<str>,
     profile: Profile,
     base_url: Option<String>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     keyless: bool,
     allowed: Option<HashSet<RequestType>>,
     path_overrides: HashMap<RequestType, String>,
@@ -324,7 +324,7 @@ impl OpenAiCompatible {
 /// every request) and `proxy_config`.
 pub(crate) fn provider_client(
     config: &ProviderConfig,
-) -> Result<reqwest::Client, OpenAiSetupError> {
+) -> Result<super::common::HttpClient, OpenAiSetupError> {
     let network = config.network();
     let mut default_headers = HeaderMap::new();
     for (k, v) in network.extra_headers.iter().flatten() {

@@ -134,7 +134,7 @@ enum Auth {
 pub struct VertexProvider {
     name: Arc<str>,
     base_url: Option<String>,
-    client: reqwest::Client,
+    client: super::common::HttpClient,
     keys: RwLock<HashMap<Arc<str>, Arc<KeyState>>>,
 }
 
