@@ -8,7 +8,8 @@
 # drives the gateway with oha at RATE, samples it with `perf record --call-graph dwarf` in the
 # middle of the run, and prints where its CPU time goes (bench/perf_buckets.py). perf.data and
 # the report are kept in bench/results/profile-<timestamp>/. Needs `perf` (linux-perf).
-# Honours CARGO_TARGET_DIR, OHA, BENCH_SKIP_BUILD and BENCH_RT like bench/run.sh.
+# Honours CARGO_TARGET_DIR, OHA, BENCH_SKIP_BUILD, BENCH_RT and BENCH_GATEWAY_EXTRA like
+# bench/run.sh.
 set -euo pipefail
 
 RATE=${1:-5000}
@@ -51,8 +52,9 @@ wait_http "http://127.0.0.1:$MOCK_PORT/v1/models"
 
 GATEWAY_PORT=$(free_port)
 mkdir -p "$WORK/app"
+EXTRA=${BENCH_GATEWAY_EXTRA:-}
 cat >"$WORK/app/config.json" <<EOF
-{"providers": {"openai": {
+{${EXTRA:+$EXTRA,}"providers": {"openai": {
   "keys": [{"name": "bench", "value": "sk-bench-0000", "models": ["*"], "weight": 1.0}],
   "network_config": {"base_url": "http://127.0.0.1:$MOCK_PORT", "max_retries": 0, "max_conns_per_host": 5000},
   "concurrency_and_buffer_size": {"concurrency": 10000, "buffer_size": 50000}}}}

@@ -1,8 +1,11 @@
 //! Reading a JSON request body: content type, size limit, parse errors with the field path.
 
-use axum::body::Body;
+use std::time::Duration;
+
+use axum::body::{Body, BodyDataStream};
 use bifrost_core::{BifrostError, ErrorKind};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
 use http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
@@ -47,34 +50,73 @@ fn too_large(limit: usize) -> BifrostError {
     .with_code("request_too_large")
 }
 
-/// Reads the whole body, refusing more than `limit` bytes.
+/// How much of an oversize body is read and thrown away before the 413 goes out, and for how
+/// long: a client still sending then reads the answer instead of a reset connection (the
+/// "lingering close" of nginx and other servers).
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+async fn drain(mut stream: BodyDataStream) {
+    let discard = async {
+        let mut left = DRAIN_BYTES;
+        while let Some(Ok(chunk)) = stream.next().await {
+            match left.checked_sub(chunk.len()) {
+                Some(rest) => left = rest,
+                None => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
+}
+
+fn unreadable(e: impl std::fmt::Display) -> BifrostError {
+    BifrostError::invalid_request(format!("could not read the request body: {e}"))
+}
+
+/// Reads the whole body, refusing more than `limit` bytes. A body that arrives in one piece
+/// is returned without copying.
 pub async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
 ) -> Result<Bytes, BifrostError> {
-    if let Some(len) = headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut stream = body.into_data_stream();
+    if declared.is_some_and(|len| len > limit) {
+        if declared.is_some_and(|len| len - limit <= DRAIN_BYTES) {
+            drain(stream).await;
+        }
         return Err(too_large(limit));
     }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => Ok(bytes),
-        Err(e) => {
-            let length_limited = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if length_limited {
-                Err(too_large(limit))
-            } else {
-                Err(BifrostError::invalid_request(format!(
-                    "could not read the request body: {e}"
-                )))
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        total += chunk.len();
+        if total > limit {
+            drain(stream).await;
+            return Err(too_large(limit));
+        }
+        match (&mut joined, first.take()) {
+            (Some(buf), _) => buf.extend_from_slice(&chunk),
+            (None, None) => first = Some(chunk),
+            (None, Some(head)) => {
+                let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).max(total));
+                buf.extend_from_slice(&head);
+                buf.extend_from_slice(&chunk);
+                joined = Some(buf);
             }
         }
     }
+    Ok(match (joined, first) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(only)) => only,
+        (None, None) => Bytes::new(),
+    })
 }
 
 /// Parses JSON, with Bifrost's `invalid request format: ...` message naming the field at fault.
