@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod embed;
 pub mod error;
+pub mod inbound;
 pub mod request;
 pub mod response;
 pub mod stream;
@@ -37,7 +38,8 @@ use crate::error::BifrostError;
 use crate::key::Key;
 use crate::provider::{CallContext, ChunkStream, Provider};
 use crate::schemas::{
-    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, RequestType,
+    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields,
+    PassthroughRequest, PassthroughResponse, RequestType,
 };
 
 /// Characters left as they are in a model id path segment (RFC 3986 unreserved), as AWS SDKs
@@ -251,7 +253,34 @@ impl Provider for BedrockProvider {
             RequestType::ChatCompletion
                 | RequestType::ChatCompletionStream
                 | RequestType::Embedding
+                | RequestType::Passthrough
         )
+    }
+
+    /// InvokeModel with the caller's model-native body: `req.path` names the operation
+    /// (`/invoke`), the model id comes from the request; the body is sent unchanged, signed
+    /// with the gateway's credentials.
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let key = self.resolve(cx.key)?;
+        let operation = req.path.trim_matches('/');
+        if operation != "invoke" {
+            return Err(BifrostError::invalid_request(format!(
+                "{}: only the invoke operation is forwarded unchanged, not {operation:?}",
+                self.name
+            )));
+        }
+        let url = self.url(&key, cx.model, operation);
+        let accept = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
+            .map_or("application/json", |(_, v)| v.as_str());
+        let resp = self.post(&cx, &key, url, req.body.to_vec(), accept).await?;
+        super::common::passthrough::complete(&self.name, resp).await
     }
 
     async fn chat(
