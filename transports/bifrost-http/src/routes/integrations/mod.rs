@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod bedrock;
+pub mod cohere;
 pub mod genai;
 pub mod openai;
 
@@ -21,6 +22,7 @@ pub fn integrations() -> Router<Arc<AppState>> {
         .nest("/anthropic", anthropic::router())
         .nest("/genai", genai::router())
         .nest("/bedrock", bedrock::router())
+        .nest("/cohere", cohere::router())
 }
 
 /// What a framework prefix exposes: the OpenAI-compatible `/v1` routes and every integration.
