@@ -41,6 +41,11 @@ def _text(resp: dict) -> str:
     return "".join(b.get("text", "") for b in resp["output"]["message"]["content"])
 
 
+def _streamed_text(events: list[dict]) -> str:
+    deltas = [e["contentBlockDelta"]["delta"] for e in events if "contentBlockDelta" in e]
+    return "".join(d.get("text", "") for d in deltas)
+
+
 def _headers(seen: dict) -> dict[str, str]:
     return {k.lower(): v for k, v in seen["headers"]}
 
@@ -75,8 +80,7 @@ def test_converse_stream_yields_bedrock_events(bedrock_client) -> None:
     kinds = [next(iter(e)) for e in events]
     assert kinds[0] == "messageStart"
     assert kinds[-3:] == ["contentBlockStop", "messageStop", "metadata"]
-    text = "".join(e["contentBlockDelta"]["delta"].get("text", "") for e in events if "contentBlockDelta" in e)
-    assert text == f"Echo: stream {word} please"
+    assert _streamed_text(events) == f"Echo: stream {word} please"
     assert events[-2]["messageStop"]["stopReason"] == "end_turn"
     assert events[-1]["metadata"]["usage"]["outputTokens"] == 4
 
@@ -92,8 +96,7 @@ def test_a_prefixed_model_id_reaches_openai(bedrock_client, mock_upstream) -> No
 
     stream = bedrock_client.converse_stream(modelId=CROSS, messages=_ask(f"streamed {word}"))["stream"]
     events = list(stream)
-    text = "".join(e["contentBlockDelta"]["delta"].get("text", "") for e in events if "contentBlockDelta" in e)
-    assert text == f"Echo: streamed {word}"
+    assert _streamed_text(events) == f"Echo: streamed {word}"
     assert "metadata" in events[-1]
 
 
@@ -116,7 +119,9 @@ def test_tool_use(bedrock_client, model: str) -> None:
             {"role": "assistant", "content": blocks},
             {
                 "role": "user",
-                "content": [{"toolResult": {"toolUseId": tool["toolUseId"], "content": [{"json": {"temp_c": 21}}]}}],
+                "content": [
+                    {"toolResult": {"toolUseId": tool["toolUseId"], "content": [{"json": {"temp_c": 21}}]}}
+                ],
             },
         ],
         toolConfig={"tools": [WEATHER_TOOL]},

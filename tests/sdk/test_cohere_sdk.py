@@ -54,7 +54,8 @@ def test_chat_reaches_cohere_with_the_gateways_key(cohere_client, mock_upstream)
 @pytest.mark.parametrize("model", [COMMAND, CROSS])
 def test_chat_stream(cohere_client, model: str) -> None:
     word = unique_word()
-    events = list(cohere_client.chat_stream(model=model, messages=[{"role": "user", "content": f"stream {word} now"}]))
+    messages = [{"role": "user", "content": f"stream {word} now"}]
+    events = list(cohere_client.chat_stream(model=model, messages=messages))
     kinds = [e.type for e in events]
     assert kinds[0] == "message-start"
     assert kinds[-1] == "message-end"
@@ -92,7 +93,8 @@ def test_tool_calls(cohere_client, model: str) -> None:
     )
     kinds = [e.type for e in events]
     assert "tool-call-start" in kinds and "tool-call-end" in kinds
-    args = "".join(e.delta.message.tool_calls.function.arguments or "" for e in events if e.type == "tool-call-delta")
+    deltas = [e for e in events if e.type == "tool-call-delta"]
+    args = "".join(e.delta.message.tool_calls.function.arguments or "" for e in deltas)
     assert json.loads(args) == {"location": "Paris"}
 
 
