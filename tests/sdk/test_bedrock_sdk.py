@@ -165,3 +165,20 @@ def test_invoke_model_with_a_titan_embedding_body(bedrock_client) -> None:
     )
     answer = json.loads(resp["body"].read())
     assert len(answer["embedding"]) == 256
+
+
+@pytest.mark.parametrize("model", [CLAUDE, CROSS])
+def test_invoke_model_with_response_stream(bedrock_client, model: str) -> None:
+    word = unique_word()
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": f"stream {word} now"}],
+    }
+    resp = bedrock_client.invoke_model_with_response_stream(modelId=model, body=json.dumps(body))
+    events = [json.loads(e["chunk"]["bytes"]) for e in resp["body"]]
+    assert events[0]["type"] == "message_start"
+    assert events[-1]["type"] == "message_stop"
+    text = "".join(e["delta"].get("text", "") for e in events if e["type"] == "content_block_delta")
+    assert text == f"Echo: stream {word} now"
+    assert events[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == 4

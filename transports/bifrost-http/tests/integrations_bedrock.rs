@@ -416,3 +416,90 @@ async fn invoke_translates_anthropic_bodies_and_forwards_native_ones() {
     .await;
     assert_eq!(kind, "ModelErrorException");
 }
+
+/// The Anthropic events inside an InvokeModelWithResponseStream answer's `chunk` frames.
+async fn invoke_stream_events(resp: reqwest::Response) -> Vec<Value> {
+    use base64::Engine as _;
+    stream_events(resp)
+        .await
+        .into_iter()
+        .map(|(kind, payload)| {
+            assert_eq!(kind, "chunk", "{payload}");
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(payload["bytes"].as_str().unwrap())
+                .unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn invoke_with_response_stream_carries_anthropic_events_in_chunks() {
+    let gw = gateway().await;
+    let body = json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "stream invoke please"}]
+    });
+    for segment in [MODEL_SEGMENT, "openai%2Fgpt-4o"] {
+        let resp = gw
+            .post_with(
+                &path(segment, "invoke-with-response-stream"),
+                &body,
+                SDK_HEADERS,
+            )
+            .await;
+        let events = invoke_stream_events(resp).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds[0], "message_start", "{segment}");
+        assert!(!kinds.contains(&"ping"), "{kinds:?}");
+        assert_eq!(
+            &kinds[kinds.len() - 3..],
+            ["content_block_stop", "message_delta", "message_stop"]
+        );
+        let text: String = events
+            .iter()
+            .filter_map(|e| e["delta"]["text"].as_str())
+            .collect();
+        assert_eq!(text, "Echo: stream invoke please", "{segment}");
+        let delta = &events[events.len() - 2];
+        assert_eq!(delta["delta"]["stop_reason"], "end_turn");
+        let metrics = &events[events.len() - 1]["amazon-bedrock-invocationMetrics"];
+        assert_eq!(metrics["outputTokenCount"], 4, "{segment}: {metrics}");
+        assert!(metrics["inputTokenCount"].as_u64().unwrap() > 0);
+    }
+    let reqs = gw.requests();
+    assert_eq!(
+        reqs[0].path,
+        format!("/model/{MODEL_SEGMENT}/converse-stream")
+    );
+    assert_eq!(reqs[1].path, "/v1/chat/completions");
+
+    // A model-native body is sent to Bedrock's own streaming operation, signed by the gateway.
+    let titan = json!({"inputText": "stream me"});
+    let resp = gw
+        .post_with(
+            &path(
+                "amazon.titan-text-express-v1",
+                "invoke-with-response-stream",
+            ),
+            &titan,
+            SDK_HEADERS,
+        )
+        .await;
+    let last = gw.requests().pop().unwrap();
+    assert_eq!(
+        last.path,
+        "/model/amazon.titan-text-express-v1/invoke-with-response-stream"
+    );
+    assert_eq!(body_of(&last), titan);
+    assert!(
+        last.header("authorization")
+            .unwrap()
+            .contains(BEDROCK_ACCESS_KEY_ID)
+    );
+    // The mock does not serve that operation: its error comes back in Bedrock's shape.
+    let status = resp.status().as_u16();
+    assert!(status >= 400, "{status}");
+    assert!(resp.headers().get("x-amzn-errortype").is_some());
+}

@@ -233,6 +233,28 @@ impl BedrockProvider {
     }
 }
 
+impl BedrockProvider {
+    /// Sends a model-native body to `operation` (which `req.path` must name).
+    async fn send_invoke(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+        operation: &str,
+        accept: &str,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let key = self.resolve(cx.key)?;
+        let asked = req.path.trim_matches('/');
+        if asked != operation {
+            return Err(BifrostError::invalid_request(format!(
+                "{}: only {operation} is forwarded unchanged here, not {asked:?}",
+                self.name
+            )));
+        }
+        let url = self.url(&key, cx.model, operation);
+        self.post(cx, &key, url, req.body.to_vec(), accept).await
+    }
+}
+
 fn request_id(headers: &http::HeaderMap) -> String {
     headers
         .get("x-amzn-requestid")
@@ -254,6 +276,7 @@ impl Provider for BedrockProvider {
                 | RequestType::ChatCompletionStream
                 | RequestType::Embedding
                 | RequestType::Passthrough
+                | RequestType::PassthroughStream
         )
     }
 
@@ -265,22 +288,23 @@ impl Provider for BedrockProvider {
         cx: CallContext<'_>,
         req: &PassthroughRequest,
     ) -> Result<PassthroughResponse, BifrostError> {
-        let key = self.resolve(cx.key)?;
-        let operation = req.path.trim_matches('/');
-        if operation != "invoke" {
-            return Err(BifrostError::invalid_request(format!(
-                "{}: only the invoke operation is forwarded unchanged, not {operation:?}",
-                self.name
-            )));
-        }
-        let url = self.url(&key, cx.model, operation);
-        let accept = req
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
-            .map_or("application/json", |(_, v)| v.as_str());
-        let resp = self.post(&cx, &key, url, req.body.to_vec(), accept).await?;
+        let resp = self
+            .send_invoke(&cx, req, "invoke", "application/json")
+            .await?;
         super::common::passthrough::complete(&self.name, resp).await
+    }
+
+    /// InvokeModelWithResponseStream with the caller's model-native body (`req.path`
+    /// `/invoke-with-response-stream`); the event stream is relayed unchanged.
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let resp = self
+            .send_invoke(&cx, req, "invoke-with-response-stream", EVENT_STREAM)
+            .await?;
+        Ok(super::common::passthrough::stream(&self.name, resp))
     }
 
     async fn chat(

@@ -33,6 +33,16 @@ pub fn event_frame(event_type: &str, payload: Vec<u8>) -> Bytes {
     )
 }
 
+/// One InvokeModelWithResponseStream `chunk` event: the model's own stream event (JSON) carried
+/// base64-encoded in `{"bytes": ...}`, as Bedrock sends it.
+pub fn chunk_frame(event_json: &[u8]) -> Bytes {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(event_json);
+    let payload = serde_json::to_vec(&serde_json::json!({ "bytes": encoded }))
+        .unwrap_or_else(|_| br#"{"bytes":""}"#.to_vec());
+    event_frame("chunk", payload)
+}
+
 /// One `:message-type: exception` message: `exception_type` is the stream member's name
 /// (`throttlingException`, `validationException`, ...), the payload `{"message": ...}`.
 pub fn exception_frame(exception_type: &str, message: &str) -> Bytes {
@@ -74,6 +84,12 @@ mod tests {
         let n = bad.len();
         bad[n - 6] ^= 1;
         assert!(read_message_from(&mut &bad[..]).is_err());
+        let chunk = chunk_frame(br#"{"type":"message_stop"}"#);
+        let msg = read_message_from(&mut &chunk[..]).unwrap();
+        assert_eq!(
+            msg.payload().as_ref(),
+            br#"{"bytes":"eyJ0eXBlIjoibWVzc2FnZV9zdG9wIn0="}"#
+        );
         let exc = exception_frame("throttlingException", "slow down");
         let msg = read_message_from(&mut &exc[..]).unwrap();
         assert_eq!(msg.payload().as_ref(), br#"{"message":"slow down"}"#);

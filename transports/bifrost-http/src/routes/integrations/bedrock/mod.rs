@@ -6,6 +6,7 @@
 //! | `POST /model/{modelId}/converse` | a Converse call, answered as Bedrock answers |
 //! | `POST /model/{modelId}/converse-stream` | ConverseStream: AWS event-stream frames (`messageStart` ... `metadata`) |
 //! | `POST /model/{modelId}/invoke` | InvokeModel: an Anthropic Messages body (`anthropic_version`, Anthropic models) is translated; any other body goes unchanged to a Bedrock provider |
+//! | `POST /model/{modelId}/invoke-with-response-stream` | the same, streamed: `chunk` events carrying Anthropic stream events (or the Bedrock provider's own stream, relayed) |
 //!
 //! A model id without a `provider/` prefix goes to the `bedrock` provider; `openai/gpt-4o`
 //! (percent-encoded `openai%2Fgpt-4o` in the path, as boto3 sends it) or any configured
@@ -17,6 +18,7 @@
 //! reads as the `ClientError` code) and the error's status; a failure after a stream started is
 //! an exception message in the stream, which ends it.
 
+mod invoke_stream;
 mod stream;
 
 use std::sync::Arc;
@@ -43,8 +45,10 @@ use bifrost_core::providers::bedrock::request::is_anthropic_model;
 use bifrost_core::providers::bedrock::types::ConverseRequest;
 use bifrost_core::schemas::{
     PassthroughRequest, Request as EngineRequest, RequestBody, Response as EngineResponse,
+    StreamChunk, StreamOptions,
 };
 use bifrost_core::{BifrostError, RequestContext};
+use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
@@ -172,9 +176,10 @@ async fn model_operation(
         match operation.as_str() {
             "converse" => call.converse(parts.headers, body, false).await,
             "converse-stream" => call.converse(parts.headers, body, true).await,
-            "invoke" => call.invoke(parts.headers, body).await,
+            "invoke" => call.invoke(parts.headers, body, false).await,
+            "invoke-with-response-stream" => call.invoke(parts.headers, body, true).await,
             other => Err(BifrostError::invalid_request(format!(
-                "The operation {other} is not supported by this gateway (converse, converse-stream, invoke)."
+                "The operation {other} is not supported by this gateway (converse, converse-stream, invoke, invoke-with-response-stream)."
             ))
             .with_status(404)),
         }
@@ -249,15 +254,20 @@ impl Call<'_> {
         }
     }
 
-    /// `invoke`: an Anthropic Messages body is translated, any other body is forwarded to a
-    /// Bedrock provider unchanged.
-    async fn invoke(&self, headers: HeaderMap, body: Body) -> Result<Response, BifrostError> {
+    /// `invoke` (or `invoke-with-response-stream` when `stream`): an Anthropic Messages body is
+    /// translated, any other body is forwarded to a Bedrock provider unchanged.
+    async fn invoke(
+        &self,
+        headers: HeaderMap,
+        body: Body,
+        stream: bool,
+    ) -> Result<Response, BifrostError> {
         let (mut ctx, bytes) = accept(self.state, headers.clone(), body, self.request_id).await?;
         let mut value: Value = parse_json(&bytes)?;
         let anthropic_body = value.get("anthropic_version").is_some()
             || (is_anthropic_model(self.model) && value.get("messages").is_some());
         if !anthropic_body {
-            return self.invoke_native(ctx, headers, bytes).await;
+            return self.invoke_native(ctx, headers, bytes, stream).await;
         }
         if let Some(obj) = value.as_object_mut() {
             obj.remove("anthropic_version");
@@ -265,12 +275,12 @@ impl Call<'_> {
         }
         let native: MessagesRequest = serde_json::from_value(value)
             .map_err(|e| BifrostError::invalid_request(format!("invalid request body: {e}")))?;
-        let chat = anthropic_to_chat_request(native)?;
-        if chat.is_stream() {
-            return Err(BifrostError::invalid_request(
-                "stream is not supported on invoke; use converse-stream",
-            ));
-        }
+        let mut chat = anthropic_to_chat_request(native)?;
+        chat.stream = stream.then_some(true);
+        chat.stream_options = stream.then(|| StreamOptions {
+            include_usage: Some(true),
+            extra: Default::default(),
+        });
         ctx.model_requested.clone_from(&chat.model);
         let mut request = self
             .state
@@ -281,6 +291,16 @@ impl Call<'_> {
             && let RequestBody::Chat(chat) = &mut request.body
         {
             adapt_anthropic_for_other_provider(chat);
+        }
+        if stream {
+            let stream = self.state.bifrost.execute_stream(ctx, request).await?;
+            tracing::debug!(
+                request_id = self.request_id,
+                provider = stream.provider(),
+                model = stream.model(),
+                "stream started"
+            );
+            return Ok(invoke_stream::stream_response(stream, self.request_id));
         }
         match self.state.bifrost.execute(&mut ctx, request).await? {
             EngineResponse::Chat(chat) => {
@@ -296,12 +316,14 @@ impl Call<'_> {
         }
     }
 
-    /// A model-native `invoke` body, forwarded unchanged to a Bedrock provider.
+    /// A model-native `invoke` body, forwarded unchanged to a Bedrock provider (streamed answers
+    /// relayed as they come).
     async fn invoke_native(
         &self,
         mut ctx: RequestContext,
         headers: HeaderMap,
         bytes: bytes::Bytes,
+        stream: bool,
     ) -> Result<Response, BifrostError> {
         let (provider, model) = match self.model.split_once('/') {
             Some((p, m)) if speaks_bedrock(self.state, p) && !m.is_empty() => (p, m),
@@ -328,14 +350,21 @@ impl Call<'_> {
             fallbacks: Vec::new(),
             body: RequestBody::Passthrough(PassthroughRequest {
                 method: "POST".to_owned(),
-                path: "/invoke".to_owned(),
+                path: if stream {
+                    "/invoke-with-response-stream".to_owned()
+                } else {
+                    "/invoke".to_owned()
+                },
                 query: None,
                 headers: forwarded,
                 body: bytes,
                 model: model.to_owned(),
-                stream: false,
+                stream,
             }),
         };
+        if stream {
+            return self.relay_stream(ctx, request).await;
+        }
         match self.state.bifrost.execute(&mut ctx, request).await? {
             EngineResponse::Passthrough(r) => {
                 self.served(&ctx);
@@ -357,6 +386,46 @@ impl Call<'_> {
                 "unexpected response type for an invoke request",
             )),
         }
+    }
+}
+
+impl Call<'_> {
+    /// Relays a streamed passthrough answer: its head, then its bytes.
+    async fn relay_stream(
+        &self,
+        ctx: RequestContext,
+        request: EngineRequest,
+    ) -> Result<Response, BifrostError> {
+        let mut s = self.state.bifrost.execute_stream(ctx, request).await?;
+        let head = match s.next().await {
+            Some(Ok(StreamChunk::RawHead(h))) => h,
+            Some(Err(e)) => return Err(e),
+            _ => {
+                return Err(BifrostError::internal(
+                    "passthrough stream did not start with its head",
+                ));
+            }
+        };
+        let body = s.filter_map(|item| async move {
+            match item {
+                Ok(StreamChunk::Raw(b)) => Some(Ok::<bytes::Bytes, std::io::Error>(b)),
+                Ok(_) => None,
+                Err(e) => Some(Err(std::io::Error::other(e.to_string()))),
+            }
+        });
+        let mut resp = Response::new(Body::from_stream(body));
+        *resp.status_mut() = StatusCode::from_u16(head.status).unwrap_or(StatusCode::OK);
+        let h = resp.headers_mut();
+        for (k, v) in &head.headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                h.insert(name, value);
+            }
+        }
+        set_request_id(h, self.request_id);
+        Ok(resp)
     }
 }
 

@@ -40,7 +40,7 @@ fn frames(events: &mut Vec<OutEvent>, out: &mut Vec<u8>) -> Result<(), BifrostEr
 }
 
 /// The stream member name of an exception (`ThrottlingException` -> `throttlingException`).
-fn member_name(err: &BifrostError) -> String {
+pub(super) fn member_name(err: &BifrostError) -> String {
     let name = exception_name(err);
     let mut chars = name.chars();
     match chars.next() {
