@@ -193,8 +193,12 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 ],
                 "network_config": {"base_url": mock_url, "max_retries": 0},
             },
-            # Cohere (the mock speaks its API v2), no retries.
-            "cohere": provider([key("cohere-main", COHERE_KEY)], max_retries=0),
+            # Cohere (the mock speaks its API v2, also under /cohere, where its model list is), no
+            # retries.
+            "cohere": {
+                "keys": [key("cohere-main", COHERE_KEY)],
+                "network_config": {"base_url": f"{mock_url}/cohere", "max_retries": 0},
+            },
             # Retries with a tiny backoff.
             "cerebras": provider(
                 [key("cerebras-main", "sk-cerebras-good-1")],

@@ -46,7 +46,7 @@ def test_chat_reaches_cohere_with_the_gateways_key(cohere_client, mock_upstream)
     assert resp.finish_reason == "COMPLETE"
     assert resp.usage.tokens.output_tokens == 3
     [seen] = mock_upstream.requests_mentioning(word)
-    assert seen["path"] == "/v2/chat"
+    assert seen["path"] == "/cohere/v2/chat"
     assert _headers(seen)["authorization"] == f"Bearer {COHERE_KEY}"
     assert COHERE_CALLER_KEY not in json.dumps(seen["headers"])
 
@@ -123,3 +123,9 @@ def test_errors_raise_the_sdks_exceptions(cohere_client) -> None:
     with pytest.raises(cohere.errors.BadRequestError) as err:
         cohere_client.chat(model=COMMAND, messages=[])
     assert "message" in err.value.body
+
+
+def test_models_list(cohere_client) -> None:
+    names = [m.name for m in cohere_client.models.list().models]
+    assert COMMAND in names
+    assert "openai/gpt-4o" in names

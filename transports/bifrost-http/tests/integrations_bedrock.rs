@@ -503,3 +503,19 @@ async fn invoke_with_response_stream_carries_anthropic_events_in_chunks() {
     assert!(status >= 400, "{status}");
     assert!(resp.headers().get("x-amzn-errortype").is_some());
 }
+
+#[tokio::test]
+async fn framework_prefixes_serve_the_bedrock_routes() {
+    let gw = gateway().await;
+    for prefix in ["/litellm", "/langchain", "/pydanticai"] {
+        let resp = gw
+            .post_with(
+                &format!("{prefix}/bedrock/model/openai%2Fgpt-4o/converse"),
+                &ask(&format!("via {prefix}")),
+                SDK_HEADERS,
+            )
+            .await;
+        let resp = ok_json(resp).await;
+        assert_eq!(text_of(&resp), format!("Echo: via {prefix}"));
+    }
+}

@@ -15,7 +15,14 @@ const CALLER_KEY: &str = "caller-own-cohere-key";
 async fn gateway() -> Gw {
     start(|base| {
         providers(&[
-            ("cohere", merge(one_key(base, COHERE_KEY), fast_retries(0))),
+            // The mock serves Cohere's paths under /cohere too (its /v1/models is OpenAI's).
+            (
+                "cohere",
+                merge(
+                    one_key(&format!("{base}/cohere"), COHERE_KEY),
+                    fast_retries(0),
+                ),
+            ),
             ("openai", merge(one_key(base, GOOD_KEY), fast_retries(0))),
         ])
     })
@@ -103,7 +110,7 @@ async fn chat_reaches_cohere_with_the_gateways_key() {
     );
     let reqs = gw.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(reqs[0].path, "/v2/chat");
+    assert_eq!(reqs[0].path, "/cohere/v2/chat");
     assert_eq!(bearer(&reqs[0]).as_deref(), Some(COHERE_KEY));
     assert!(
         reqs.iter()
@@ -262,7 +269,14 @@ async fn embed_rerank_and_models() {
         .iter()
         .filter_map(|m| m["name"].as_str())
         .collect();
-    assert!(resp["models"][0]["endpoints"].is_array(), "{resp}");
+    assert!(names.contains(&"command-a-03-2025"), "{names:?}");
+    let embed = resp["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "embed-v4.0")
+        .unwrap();
+    assert_eq!(embed["endpoints"], json!(["embed"]));
     assert!(names.iter().any(|n| n.starts_with("openai/")), "{names:?}");
 }
 
