@@ -262,12 +262,12 @@ impl Call<'_> {
         body: Body,
         stream: bool,
     ) -> Result<Response, BifrostError> {
-        let (mut ctx, bytes) = accept(self.state, headers.clone(), body, self.request_id).await?;
+        let (mut ctx, bytes) = accept(self.state, headers, body, self.request_id).await?;
         let mut value: Value = parse_json(&bytes)?;
         let anthropic_body = value.get("anthropic_version").is_some()
             || (is_anthropic_model(self.model) && value.get("messages").is_some());
         if !anthropic_body {
-            return self.invoke_native(ctx, headers, bytes, stream).await;
+            return self.invoke_native(ctx, bytes, stream).await;
         }
         if let Some(obj) = value.as_object_mut() {
             obj.remove("anthropic_version");
@@ -321,7 +321,6 @@ impl Call<'_> {
     async fn invoke_native(
         &self,
         mut ctx: RequestContext,
-        headers: HeaderMap,
         bytes: bytes::Bytes,
         stream: bool,
     ) -> Result<Response, BifrostError> {
@@ -336,14 +335,6 @@ impl Call<'_> {
             .with_status(404));
         }
         ctx.model_requested = format!("{provider}/{model}");
-        let forwarded: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(k, _)| {
-                let k = k.as_str();
-                k == "content-type" || k == "accept" || k.starts_with("x-amzn-bedrock-")
-            })
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
         let request = EngineRequest {
             provider: provider.to_owned(),
             model: model.to_owned(),
@@ -356,7 +347,7 @@ impl Call<'_> {
                     "/invoke".to_owned()
                 },
                 query: None,
-                headers: forwarded,
+                headers: vec![("content-type".to_owned(), "application/json".to_owned())],
                 body: bytes,
                 model: model.to_owned(),
                 stream,
