@@ -404,6 +404,7 @@ mod tests {
                 ]},
                 {"role": "user", "content": [
                     {"toolResult": {"toolUseId": "t1", "content": [{"json": {"temp": 21}}]}},
+                    {"toolResult": {"toolUseId": "t2", "content": [{"text": "boom"}], "status": "error"}},
                     {"text": "Thanks"}
                 ]}
             ],
@@ -428,10 +429,19 @@ mod tests {
             v["messages"][3],
             json!({"role": "tool", "content": "{\"temp\":21}", "tool_call_id": "t1"})
         );
+        assert_eq!(v["messages"][4]["is_error"], true);
         assert_eq!(
-            v["messages"][4],
+            v["messages"][5],
             json!({"role": "user", "content": "Thanks"})
         );
+        // Back to Bedrock, the failed result keeps its status.
+        let (native, _) =
+            crate::providers::bedrock::request::to_converse_request(&chat, "anthropic.claude")
+                .unwrap();
+        let back = serde_json::to_value(&native).unwrap();
+        let results = &back["messages"][2]["content"];
+        assert_eq!(results[1]["toolResult"]["status"], "error");
+        assert!(results[0]["toolResult"].get("status").is_none());
         assert_eq!(v["max_completion_tokens"], 100);
         assert_eq!(v["stop"], json!(["END"]));
         assert_eq!(v["tool_choice"], "required");
