@@ -1,5 +1,5 @@
-"""Fixtures: the built mock upstream and gateway binaries, and OpenAI, Anthropic and Google GenAI
-SDK clients pointed at them.
+"""Fixtures: the built mock upstream and gateway binaries, and OpenAI, Anthropic, Google GenAI,
+AWS Bedrock (boto3) and Cohere SDK clients pointed at them.
 
 The binaries are taken from ``BIFROST_BIN`` and ``MOCK_BIN`` when set, otherwise from
 ``$CARGO_TARGET_DIR/debug`` (or the repository's ``target/debug``). One mock and one gateway are
@@ -45,6 +45,15 @@ BEDROCK_SECRET_ACCESS_KEY = "mockSecretAccessKey/For+Bifrost/Tests000"
 #: The Vertex project and region the gateway is configured with.
 VERTEX_PROJECT = "bifrost-sdk"
 VERTEX_REGION = "us-central1"
+
+#: The gateway's AWS key pair for Bedrock (the Bedrock mock verifies SigV4 signatures made with it).
+BEDROCK_ACCESS_KEY_ID = "AKIAMOCKBEDROCK00001"
+BEDROCK_SECRET_ACCESS_KEY = "mockSecretAccessKey/For+Bifrost/Tests000"
+#: What boto3 signs with on the caller's side: accepted by the gateway, never forwarded.
+BEDROCK_CALLER_ACCESS_KEY_ID = "AKIACALLEROWNKEY0001"
+#: The gateway's Cohere key, and what the Cohere SDK sends as its own (never forwarded).
+COHERE_KEY = "cohere-gateway-key"
+COHERE_CALLER_KEY = "caller-own-cohere-key"
 
 #: Log files of the processes started by this session, printed when the run fails.
 _LOGS: dict[str, Path] = {}
@@ -187,6 +196,29 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
             "gemini": {
                 "keys": [key("gemini-main", GEMINI_KEY)],
                 "network_config": {"base_url": f"{mock_url}/v1beta", "max_retries": 0},
+            },
+            # AWS Bedrock (the mock speaks Converse / ConverseStream / InvokeModel at its root),
+            # signed with SigV4, no retries.
+            "bedrock": {
+                "keys": [
+                    {
+                        "name": "bedrock-main",
+                        "value": "",
+                        "models": ["*"],
+                        "bedrock_key_config": {
+                            "region": "us-east-1",
+                            "access_key": BEDROCK_ACCESS_KEY_ID,
+                            "secret_key": BEDROCK_SECRET_ACCESS_KEY,
+                        },
+                    }
+                ],
+                "network_config": {"base_url": mock_url, "max_retries": 0},
+            },
+            # Cohere (the mock speaks its API v2, also under /cohere, where its model list is), no
+            # retries.
+            "cohere": {
+                "keys": [key("cohere-main", COHERE_KEY)],
+                "network_config": {"base_url": f"{mock_url}/cohere", "max_retries": 0},
             },
             # Retries with a tiny backoff.
             "cerebras": provider(
@@ -378,6 +410,31 @@ def genai_client(gateway: Gateway) -> Iterator[genai.Client]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def bedrock_client(gateway: Gateway):
+    """boto3's `bedrock-runtime` client; only `endpoint_url` differs from talking to AWS. It signs
+    with its own (made-up) AWS key, which the gateway accepts and never forwards."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "bedrock-runtime",
+        endpoint_url=f"{gateway.url}/bedrock",
+        region_name="us-east-1",
+        aws_access_key_id=BEDROCK_CALLER_ACCESS_KEY_ID,
+        aws_secret_access_key="caller-own-secret",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+@pytest.fixture(scope="session")
+def cohere_client(gateway: Gateway):
+    """Cohere's `ClientV2`; only `base_url` differs from talking to Cohere."""
+    import cohere
+
+    return cohere.ClientV2(api_key=COHERE_CALLER_KEY, base_url=f"{gateway.url}/cohere")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official Python SDK suite (openai, anthropic, google-genai) against the built gateway and mock upstream.
+# Runs the official SDK suite against the built gateway and mock upstream: Python (openai, anthropic,
+# google-genai, boto3, cohere, langchain-openai, litellm) and, through pytest, the Vercel AI SDK (node).
 #
 #   tests/sdk/run.sh [pytest args...]
 #
@@ -31,6 +32,21 @@ want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
     echo "$want" >"$stamp"
+fi
+
+# The Vercel AI SDK (tests/sdk/node): npm ci when package-lock.json changed since the last install.
+# Without node the node test is skipped, except in CI, where it is required.
+node_dir="$here/node"
+if command -v npm >/dev/null 2>&1; then
+    node_stamp="$node_dir/node_modules/.sdk-lock.sha256"
+    node_want="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
+    if [[ ! -f "$node_stamp" || "$(cat "$node_stamp")" != "$node_want" ]]; then
+        (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+        echo "$node_want" >"$node_stamp"
+    fi
+elif [[ -n "${CI:-}" ]]; then
+    echo "node and npm are required in CI for the Vercel AI SDK tests" >&2
+    exit 1
 fi
 
 packages=()

@@ -5,8 +5,10 @@
 //! Bodies, answers, streams and errors are OpenAI's, translated by the OpenAI provider's
 //! helpers. Serves chat (and streaming), text completions (and streaming), embeddings, the
 //! Responses API (natively, at `/openai/v1/responses` or the legacy
-//! `/openai/responses?api-version=...`, the body's `model` naming the deployment) and model
-//! listing.
+//! `/openai/responses?api-version=...`, the body's `model` naming the deployment), model
+//! listing, and passthrough (`/azure_passthrough/...`: the caller's path and body sent to the
+//! key's endpoint with its `api-key`; the caller's `api-version` is kept, deployment paths
+//! without one get the key's).
 
 pub mod config;
 pub mod stream;
@@ -15,11 +17,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use http::Method;
+use http::{HeaderMap, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 
 use self::config::AzureTarget;
 use self::stream::AzureChatSse;
+use super::common::passthrough;
 use super::common::sse::decode_sse;
 use super::common::upstream_error::network_error;
 use super::openai::stream::{OpenAiResponsesSse, OpenAiTextSse};
@@ -32,8 +35,8 @@ use crate::key::Key;
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
 use crate::schemas::{
     ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ListModelsRequest,
-    ListModelsResponse, RequestType, ResponsesRequest, ResponsesResponse, TextCompletionRequest,
-    TextCompletionResponse,
+    ListModelsResponse, PassthroughRequest, PassthroughResponse, RequestType, ResponsesRequest,
+    ResponsesResponse, TextCompletionRequest, TextCompletionResponse,
 };
 
 /// The Azure OpenAI provider.
@@ -105,6 +108,43 @@ impl AzureProvider {
         Ok(b)
     }
 
+    /// Sends a passthrough request to the key's endpoint plus the caller's path, with the key
+    /// as `api-key`.
+    async fn send_passthrough(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let target = self.target(cx.key)?;
+        if cx.key.value.is_empty() {
+            return Err(BifrostError::new(
+                ErrorKind::ProviderNotConfigured,
+                format!(
+                    "key {:?} of {} has no value: set it to the Azure OpenAI resource's API key",
+                    cx.key.name, self.name
+                ),
+            )
+            .with_code("invalid_key_config"));
+        }
+        let mut url = format!("{}/{}", target.endpoint, req.path.trim_start_matches('/'));
+        if let Some(q) = passthrough_query(req, &target) {
+            url.push('?');
+            url.push_str(&q);
+        }
+        let mut auth = HeaderMap::new();
+        if let Ok(mut v) = HeaderValue::from_str(cx.key.value.expose()) {
+            v.set_sensitive(true);
+            auth.insert("api-key", v);
+        }
+        let target = passthrough::Target {
+            client: &self.client,
+            provider: &self.name,
+            url,
+            auth,
+        };
+        passthrough::send(target, req, cx.extra_headers).await
+    }
+
     async fn post<T: DeserializeOwned + HasExtra>(
         &self,
         cx: &CallContext<'_>,
@@ -155,6 +195,26 @@ fn responses_body(
     serialize(&req)
 }
 
+/// The query of a passthrough request: the caller's, plus the key's `api-version` (or the
+/// default one) for deployment paths that name none.
+fn passthrough_query(req: &PassthroughRequest, target: &AzureTarget) -> Option<String> {
+    let query = req.query.clone().filter(|q| !q.is_empty());
+    let has_version = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("api-version=")));
+    if has_version || !req.path.contains("/deployments/") {
+        return query;
+    }
+    let version = target
+        .legacy_api_version
+        .as_deref()
+        .unwrap_or(config::DEFAULT_API_VERSION);
+    Some(match query {
+        Some(q) => format!("{q}&api-version={version}"),
+        None => format!("api-version={version}"),
+    })
+}
+
 fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, BifrostError> {
     serde_json::to_vec(value)
         .map_err(|e| BifrostError::internal(format!("cannot serialize the request: {e}")))
@@ -177,7 +237,27 @@ impl Provider for AzureProvider {
                 | RequestType::ListModels
                 | RequestType::Responses
                 | RequestType::ResponsesStream
+                | RequestType::Passthrough
+                | RequestType::PassthroughStream
         )
+    }
+
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        passthrough::complete(&self.name, resp).await
+    }
+
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let resp = self.send_passthrough(&cx, req).await?;
+        Ok(passthrough::stream(&self.name, resp))
     }
 
     async fn list_models(

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod embed;
 pub mod error;
+pub mod inbound;
 pub mod request;
 pub mod response;
 pub mod stream;
@@ -37,7 +38,8 @@ use crate::error::BifrostError;
 use crate::key::Key;
 use crate::provider::{CallContext, ChunkStream, Provider};
 use crate::schemas::{
-    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields, RequestType,
+    ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ExtraFields,
+    PassthroughRequest, PassthroughResponse, RequestType,
 };
 
 /// Characters left as they are in a model id path segment (RFC 3986 unreserved), as AWS SDKs
@@ -231,6 +233,28 @@ impl BedrockProvider {
     }
 }
 
+impl BedrockProvider {
+    /// Sends a model-native body to `operation` (which `req.path` must name).
+    async fn send_invoke(
+        &self,
+        cx: &CallContext<'_>,
+        req: &PassthroughRequest,
+        operation: &str,
+        accept: &str,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let key = self.resolve(cx.key)?;
+        let asked = req.path.trim_matches('/');
+        if asked != operation {
+            return Err(BifrostError::invalid_request(format!(
+                "{}: only {operation} is forwarded unchanged here, not {asked:?}",
+                self.name
+            )));
+        }
+        let url = self.url(&key, cx.model, operation);
+        self.post(cx, &key, url, req.body.to_vec(), accept).await
+    }
+}
+
 fn request_id(headers: &http::HeaderMap) -> String {
     headers
         .get("x-amzn-requestid")
@@ -251,7 +275,36 @@ impl Provider for BedrockProvider {
             RequestType::ChatCompletion
                 | RequestType::ChatCompletionStream
                 | RequestType::Embedding
+                | RequestType::Passthrough
+                | RequestType::PassthroughStream
         )
+    }
+
+    /// InvokeModel with the caller's model-native body: `req.path` names the operation
+    /// (`/invoke`), the model id comes from the request; the body is sent unchanged, signed
+    /// with the gateway's credentials.
+    async fn passthrough(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<PassthroughResponse, BifrostError> {
+        let resp = self
+            .send_invoke(&cx, req, "invoke", "application/json")
+            .await?;
+        super::common::passthrough::complete(&self.name, resp).await
+    }
+
+    /// InvokeModelWithResponseStream with the caller's model-native body (`req.path`
+    /// `/invoke-with-response-stream`); the event stream is relayed unchanged.
+    async fn passthrough_stream(
+        &self,
+        cx: CallContext<'_>,
+        req: &PassthroughRequest,
+    ) -> Result<ChunkStream, BifrostError> {
+        let resp = self
+            .send_invoke(&cx, req, "invoke-with-response-stream", EVENT_STREAM)
+            .await?;
+        Ok(super::common::passthrough::stream(&self.name, resp))
     }
 
     async fn chat(

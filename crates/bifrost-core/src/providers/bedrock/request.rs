@@ -5,7 +5,7 @@
 //! | `system` / `developer` messages | `system` text blocks (`cache_control` -> a `cachePoint` after) |
 //! | `user` text, `image_url` (data URLs), `file` | `text`, `image` (bytes), `document` blocks |
 //! | `assistant` `reasoning_details`, text, `tool_calls` | `reasoningContent`, `text`, `toolUse` blocks |
-//! | consecutive `tool` messages | one `user` message of `toolResult` blocks (JSON objects as `json`) |
+//! | consecutive `tool` messages | one `user` message of `toolResult` blocks (JSON objects as `json`; `is_error` -> `status: error`) |
 //! | `max_completion_tokens` / `max_tokens`, `temperature`, `top_p`, `stop` | `inferenceConfig` |
 //! | `tools`, `tool_choice` `auto` / `required` / named | `toolConfig` with `auto` / `any` / `tool` |
 //! | `response_format` `json_schema` / `json_object` | a forced tool whose input is the answer |
@@ -393,7 +393,9 @@ fn tool_result(msg: &ChatMessage, i: usize) -> Result<ContentBlock, BifrostError
         tool_result: Some(ToolResultBlock {
             tool_use_id: id,
             content,
-            status: None,
+            // Drop-in routes mark failed tool runs with `is_error` (Anthropic's and Bedrock's own).
+            status: (msg.extra.get("is_error") == Some(&Value::Bool(true)))
+                .then(|| "error".to_owned()),
         }),
         ..ContentBlock::default()
     })

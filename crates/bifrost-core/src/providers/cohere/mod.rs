@@ -5,6 +5,7 @@
 //! value is sent as `Authorization: Bearer`. Errors (`{"id", "message"}`) become upstream errors
 //! with Cohere's status and message.
 
+pub mod inbound;
 pub mod request;
 pub mod response;
 pub mod stream;

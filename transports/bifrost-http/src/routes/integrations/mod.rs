@@ -2,6 +2,8 @@
 //! (`/litellm`, `/langchain`, `/pydanticai`) that expose them again under one prefix.
 
 pub mod anthropic;
+pub mod bedrock;
+pub mod cohere;
 pub mod genai;
 pub mod openai;
 
@@ -19,6 +21,8 @@ pub fn integrations() -> Router<Arc<AppState>> {
         .nest("/openai", openai::router())
         .nest("/anthropic", anthropic::router())
         .nest("/genai", genai::router())
+        .nest("/bedrock", bedrock::router())
+        .nest("/cohere", cohere::router())
 }
 
 /// What a framework prefix exposes: the OpenAI-compatible `/v1` routes and every integration.
