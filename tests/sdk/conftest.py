@@ -39,9 +39,6 @@ ANTHROPIC_BAD_KEY = "bad-key-anthropic"
 GEMINI_KEY = "gemini-gateway-key"
 #: What the GenAI SDK sends as its own key: accepted by the gateway, never forwarded.
 GENAI_CALLER_KEY = "caller-own-google-key"
-#: The AWS credentials the Bedrock mock verifies SigV4 signatures with.
-BEDROCK_ACCESS_KEY_ID = "AKIAMOCKBEDROCK00001"
-BEDROCK_SECRET_ACCESS_KEY = "mockSecretAccessKey/For+Bifrost/Tests000"
 #: The Vertex project and region the gateway is configured with.
 VERTEX_PROJECT = "bifrost-sdk"
 VERTEX_REGION = "us-central1"
@@ -227,7 +224,7 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 retry_backoff_initial=1,
                 retry_backoff_max=5,
             ),
-            # Native providers reached through the OpenAI-compatible routes.
+            # Vertex AI: a service account whose JWT the mock's OAuth endpoint verifies.
             "vertex": {
                 "keys": [
                     {
@@ -243,21 +240,7 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 ],
                 "network_config": {"base_url": mock_url, "max_retries": 0},
             },
-            "bedrock": {
-                "keys": [
-                    {
-                        "name": "bedrock-aws",
-                        "value": "",
-                        "models": ["*"],
-                        "bedrock_key_config": {
-                            "region": "us-east-1",
-                            "access_key": BEDROCK_ACCESS_KEY_ID,
-                            "secret_key": BEDROCK_SECRET_ACCESS_KEY,
-                        },
-                    }
-                ],
-                "network_config": {"base_url": mock_url, "max_retries": 0},
-            },
+            # Azure OpenAI (v1 API at the mock's /openai/v1).
             "azure": {
                 "keys": [
                     {
@@ -269,7 +252,6 @@ def gateway_config(mock_url: str) -> dict[str, Any]:
                 ],
                 "network_config": {"max_retries": 0},
             },
-            "cohere": provider([key("cohere-main", "cohere-gateway-key")], max_retries=0),
         },
     }
 
