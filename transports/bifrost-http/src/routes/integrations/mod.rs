@@ -10,10 +10,49 @@ pub mod openai;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Body;
 use axum::routing::{get, post};
+use bifrost_core::{BifrostError, RequestContext};
+use http::HeaderMap;
 
+use crate::body::{check_content_type, read_body};
+use crate::request_context;
 use crate::routes::inference;
 use crate::state::AppState;
+
+/// True when `provider` is `family` itself or a custom provider based on it, i.e. when it
+/// speaks that family's native API.
+pub(crate) fn speaks_family(state: &AppState, provider: &str, family: &str) -> bool {
+    provider == family
+        || state
+            .bifrost
+            .snapshot()
+            .provider(provider)
+            .is_some_and(|p| {
+                p.config
+                    .custom_provider_config
+                    .as_ref()
+                    .is_some_and(|c| c.base_provider_type == family)
+            })
+}
+
+/// Reads a drop-in request's body (content type and size checked) and builds its context.
+pub(crate) async fn accept(
+    state: &AppState,
+    headers: HeaderMap,
+    body: Body,
+    request_id: &str,
+) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
+    check_content_type(&headers)?;
+    let bytes = read_body(&headers, body, state.body_limit).await?;
+    let mut ctx = request_context::build(
+        headers,
+        state.client.header_filter_config.as_ref(),
+        &state.required_headers,
+    )?;
+    request_id.clone_into(&mut ctx.request_id);
+    Ok((ctx, bytes))
+}
 
 /// Every drop-in route group, without a framework prefix.
 pub fn integrations() -> Router<Arc<AppState>> {

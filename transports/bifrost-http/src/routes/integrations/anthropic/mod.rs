@@ -38,7 +38,8 @@ use bifrost_core::{BifrostError, RequestContext};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 
-use crate::body::{check_content_type, parse_json, read_body};
+use super::{accept, speaks_family};
+use crate::body::parse_json;
 use crate::request_context;
 use crate::state::AppState;
 
@@ -107,42 +108,6 @@ fn parse_native<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Bifro
     })
 }
 
-/// True when `provider` speaks Anthropic's Messages API (`anthropic`, or a custom provider
-/// based on it).
-fn speaks_anthropic(state: &AppState, provider: &str) -> bool {
-    if provider == PROVIDER {
-        return true;
-    }
-    state
-        .bifrost
-        .snapshot()
-        .provider(provider)
-        .is_some_and(|p| {
-            p.config
-                .custom_provider_config
-                .as_ref()
-                .is_some_and(|c| c.base_provider_type == PROVIDER)
-        })
-}
-
-/// Reads the body and builds the request context; returns the raw body too.
-async fn accept(
-    state: &AppState,
-    headers: HeaderMap,
-    body: Body,
-    request_id: &str,
-) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
-    check_content_type(&headers)?;
-    let bytes = read_body(&headers, body, state.body_limit).await?;
-    let mut ctx = request_context::build(
-        headers,
-        state.client.header_filter_config.as_ref(),
-        &state.required_headers,
-    )?;
-    request_id.clone_into(&mut ctx.request_id);
-    Ok((ctx, bytes))
-}
-
 fn forward_headers(ctx: &mut RequestContext) {
     for name in FORWARDED_HEADERS {
         for value in ctx.headers.get_all(*name) {
@@ -174,7 +139,7 @@ async fn run_messages(
     let mut request = state
         .bifrost
         .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
-    if speaks_anthropic(state, &request.provider) {
+    if speaks_family(state, &request.provider, PROVIDER) {
         forward_headers(&mut ctx);
     } else if let RequestBody::Chat(chat) = &mut request.body {
         adapt_for_other_provider(chat);
@@ -225,7 +190,7 @@ async fn count_tokens(State(state): State<Arc<AppState>>, req: Request) -> Respo
         let request = state
             .bifrost
             .request_with_default(RequestBody::CountTokens(count), Some(PROVIDER))?;
-        if speaks_anthropic(&state, &request.provider) {
+        if speaks_family(&state, &request.provider, PROVIDER) {
             forward_headers(&mut ctx);
         }
         match state.bifrost.execute(&mut ctx, request).await? {

@@ -53,7 +53,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::body::{check_content_type, parse_json, read_body};
+use super::{accept, speaks_family};
+use crate::body::parse_json;
 use crate::request_context;
 use crate::state::AppState;
 
@@ -105,54 +106,6 @@ fn json_answer<T: Serialize>(value: &T, request_id: &str) -> Response {
             request_id,
         ),
     }
-}
-
-/// True when `provider` is Bedrock (`bedrock`, or a custom provider based on it).
-fn speaks_bedrock(state: &AppState, provider: &str) -> bool {
-    provider == PROVIDER
-        || state
-            .bifrost
-            .snapshot()
-            .provider(provider)
-            .is_some_and(|p| {
-                p.config
-                    .custom_provider_config
-                    .as_ref()
-                    .is_some_and(|c| c.base_provider_type == PROVIDER)
-            })
-}
-
-/// True when `provider` speaks Anthropic's Messages API.
-fn speaks_anthropic(state: &AppState, provider: &str) -> bool {
-    provider == "anthropic"
-        || state
-            .bifrost
-            .snapshot()
-            .provider(provider)
-            .is_some_and(|p| {
-                p.config
-                    .custom_provider_config
-                    .as_ref()
-                    .is_some_and(|c| c.base_provider_type == "anthropic")
-            })
-}
-
-/// Reads the body and builds the request context.
-async fn accept(
-    state: &AppState,
-    headers: HeaderMap,
-    body: Body,
-    request_id: &str,
-) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
-    check_content_type(&headers)?;
-    let bytes = read_body(&headers, body, state.body_limit).await?;
-    let mut ctx = request_context::build(
-        headers,
-        state.client.header_filter_config.as_ref(),
-        &state.required_headers,
-    )?;
-    request_id.clone_into(&mut ctx.request_id);
-    Ok((ctx, bytes))
 }
 
 /// `POST /model/{modelId}/{operation}`.
@@ -225,7 +178,7 @@ impl Call<'_> {
             .state
             .bifrost
             .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
-        if !speaks_bedrock(self.state, &request.provider)
+        if !speaks_family(self.state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
         {
             adapt_for_other_provider(chat);
@@ -286,8 +239,8 @@ impl Call<'_> {
             .state
             .bifrost
             .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
-        if !speaks_anthropic(self.state, &request.provider)
-            && !speaks_bedrock(self.state, &request.provider)
+        if !speaks_family(self.state, &request.provider, "anthropic")
+            && !speaks_family(self.state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
         {
             adapt_anthropic_for_other_provider(chat);
@@ -325,7 +278,7 @@ impl Call<'_> {
         stream: bool,
     ) -> Result<Response, BifrostError> {
         let (provider, model) = match self.model.split_once('/') {
-            Some((p, m)) if speaks_bedrock(self.state, p) && !m.is_empty() => (p, m),
+            Some((p, m)) if speaks_family(self.state, p, PROVIDER) && !m.is_empty() => (p, m),
             _ => (PROVIDER, self.model),
         };
         if self.state.bifrost.snapshot().provider(provider).is_none() {

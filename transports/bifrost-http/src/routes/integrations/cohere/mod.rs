@@ -37,7 +37,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::body::{check_content_type, parse_json, read_body};
+use super::{accept, speaks_family};
+use crate::body::parse_json;
 use crate::request_context;
 use crate::state::AppState;
 
@@ -86,39 +87,6 @@ fn json_answer<T: Serialize>(value: &T, request_id: &str) -> Response {
     }
 }
 
-/// True when `provider` is Cohere (`cohere`, or a custom provider based on it).
-fn speaks_cohere(state: &AppState, provider: &str) -> bool {
-    provider == PROVIDER
-        || state
-            .bifrost
-            .snapshot()
-            .provider(provider)
-            .is_some_and(|p| {
-                p.config
-                    .custom_provider_config
-                    .as_ref()
-                    .is_some_and(|c| c.base_provider_type == PROVIDER)
-            })
-}
-
-/// Reads the body and builds the request context.
-async fn accept(
-    state: &AppState,
-    headers: HeaderMap,
-    body: Body,
-    request_id: &str,
-) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
-    check_content_type(&headers)?;
-    let bytes = read_body(&headers, body, state.body_limit).await?;
-    let mut ctx = request_context::build(
-        headers,
-        state.client.header_filter_config.as_ref(),
-        &state.required_headers,
-    )?;
-    request_id.clone_into(&mut ctx.request_id);
-    Ok((ctx, bytes))
-}
-
 fn served(ctx: &RequestContext, request_id: &str) {
     tracing::debug!(
         request_id,
@@ -139,7 +107,7 @@ async fn chat(State(state): State<Arc<AppState>>, req: Request) -> Response {
         let mut request = state
             .bifrost
             .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
-        if !speaks_cohere(&state, &request.provider)
+        if !speaks_family(&state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
         {
             adapt_for_other_provider(chat);
@@ -184,7 +152,7 @@ async fn embed(State(state): State<Arc<AppState>>, req: Request) -> Response {
         let mut request = state
             .bifrost
             .request_with_default(RequestBody::Embedding(embedding), Some(PROVIDER))?;
-        if !speaks_cohere(&state, &request.provider)
+        if !speaks_family(&state, &request.provider, PROVIDER)
             && let RequestBody::Embedding(e) = &mut request.body
         {
             adapt_embedding_for_other_provider(e);

@@ -48,7 +48,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::body::{check_content_type, parse_json, read_body};
+use super::accept;
+use crate::body::parse_json;
 use crate::request_context;
 use crate::state::AppState;
 
@@ -117,24 +118,6 @@ fn speaks_gemini(state: &AppState, provider: &str, model: &str) -> bool {
         "vertex" => !is_anthropic_model(model),
         _ => false,
     }
-}
-
-/// Reads the body and builds the request context.
-async fn accept(
-    state: &AppState,
-    headers: HeaderMap,
-    body: Body,
-    request_id: &str,
-) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
-    check_content_type(&headers)?;
-    let bytes = read_body(&headers, body, state.body_limit).await?;
-    let mut ctx = request_context::build(
-        headers,
-        state.client.header_filter_config.as_ref(),
-        &state.required_headers,
-    )?;
-    request_id.clone_into(&mut ctx.request_id);
-    Ok((ctx, bytes))
 }
 
 /// Splits `gemini-2.5-flash:generateContent` (or `openai/gpt-4o:countTokens`) at its last `:`.
