@@ -36,6 +36,31 @@ pub(crate) fn speaks_family(state: &AppState, provider: &str, family: &str) -> b
             })
 }
 
+/// `value` as a JSON answer: `stamp` adds the route's request-id headers, and `on_error` answers
+/// (in the route's error shape) when `value` cannot be serialized.
+pub(crate) fn json_answer<T: serde::Serialize>(
+    value: &T,
+    request_id: &str,
+    stamp: fn(&mut HeaderMap, &str),
+    on_error: fn(&BifrostError, &str) -> axum::response::Response,
+) -> axum::response::Response {
+    match serde_json::to_vec(value) {
+        Ok(json) => {
+            let mut resp = axum::response::Response::new(Body::from(json));
+            resp.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            stamp(resp.headers_mut(), request_id);
+            resp
+        }
+        Err(e) => on_error(
+            &BifrostError::internal(format!("cannot serialize the response: {e}")),
+            request_id,
+        ),
+    }
+}
+
 /// Reads a drop-in request's body (content type and size checked) and builds its context.
 pub(crate) async fn accept(
     state: &AppState,

@@ -75,21 +75,7 @@ pub fn anthropic_error(err: &BifrostError, request_id: &str) -> Response {
 }
 
 fn json_answer<T: Serialize>(value: &T, request_id: &str) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(json) => {
-            let mut resp = Response::new(Body::from(json));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            set_request_id(resp.headers_mut(), request_id);
-            resp
-        }
-        Err(e) => anthropic_error(
-            &BifrostError::internal(format!("cannot serialize the response: {e}")),
-            request_id,
-        ),
-    }
+    super::json_answer(value, request_id, set_request_id, anthropic_error)
 }
 
 /// Anthropic's wording for a missing field (`max_tokens: Field required`).

@@ -81,21 +81,7 @@ fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
 }
 
 fn json_answer<T: Serialize>(value: &T, request_id: &str) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(json) => {
-            let mut resp = Response::new(Body::from(json));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            set_request_id(resp.headers_mut(), request_id);
-            resp
-        }
-        Err(e) => google_error(
-            &BifrostError::internal(format!("cannot serialize the response: {e}")),
-            request_id,
-        ),
-    }
+    super::json_answer(value, request_id, set_request_id, google_error)
 }
 
 /// True when `provider` speaks Gemini's API for `model`: `gemini`, Vertex AI's Gemini models,
