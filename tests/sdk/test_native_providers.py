@@ -193,3 +193,23 @@ def test_max_tokens_cut_off_is_length(
     content = resp.choices[0].message.content or ""
     assert "Echo: one two three four five six seven eight".startswith(content)
     assert content != "Echo: one two three four five six seven eight"
+
+
+@pytest.mark.parametrize(("model", "native_path"), NATIVE_MODELS)
+def test_responses_api_reaches_native_provider(
+    client: openai.OpenAI, mock_upstream, model: str, native_path: str
+) -> None:
+    word = unique_word()
+    resp = client.responses.create(model=model, input=f"hi {word}", instructions="Be brief.")
+    assert resp.status == "completed"
+    assert resp.output_text == f"Echo: hi {word}"
+    assert resp.usage is not None and resp.usage.input_tokens > 0
+    # Azure serves the Responses API natively; the others through their chat endpoint.
+    path = "/openai/v1/responses" if model.startswith("azure/") else native_path
+    _upstream_call(mock_upstream, word, path)
+
+    stream = client.responses.create(model=model, input=f"again {word}", stream=True)
+    events = [event.type for event in stream]
+    assert events[0] == "response.created"
+    assert events[-1] == "response.completed"
+    assert "response.output_text.delta" in events
