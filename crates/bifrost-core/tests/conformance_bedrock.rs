@@ -312,20 +312,16 @@ fn cached_system() -> ChatRequest {
 #[tokio::test]
 async fn usage_parity() {
     let (mock, b) = setup().await;
-    for req in [
-        simple_chat_req(MODEL),
-        tool_call_req(MODEL),
-        parallel_tool_calls_req(MODEL),
-        cached_system(),
-    ] {
-        let plain = run(&b, req.clone(), false).await.unwrap();
-        let streamed = run(&b, req, true).await.unwrap();
-        assert!(streamed.chunks > 2);
-        assert_eq!(plain.usage, streamed.usage);
-        assert_eq!(plain.finish_reason, streamed.finish_reason);
-        assert_eq!(plain.content, streamed.content);
-        assert_eq!(plain.tool_calls, streamed.tool_calls);
-    }
+    assert_stream_parity(
+        &b,
+        vec![
+            simple_chat_req(MODEL),
+            tool_call_req(MODEL),
+            parallel_tool_calls_req(MODEL),
+            cached_system(),
+        ],
+    )
+    .await;
     // Cache reads count as prompt tokens and are reported as cached.
     let u = run(&b, cached_system(), true).await.unwrap().usage.unwrap();
     assert_eq!(u.cached_tokens(), 6);

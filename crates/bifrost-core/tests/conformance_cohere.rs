@@ -247,22 +247,16 @@ both!(stop_sequence, stream_stop_sequence, stop_sequence_case);
 #[tokio::test]
 async fn usage_parity() {
     let (_mock, b) = setup().await;
-    for req in [
-        simple_chat_req(MODEL),
-        system_prompt_req(MODEL),
-        tool_call_req(MODEL),
-        parallel_tool_calls_req(MODEL),
-    ] {
-        let plain = run(&b, req.clone(), false).await.unwrap();
-        let streamed = run(&b, req, true).await.unwrap();
-        assert!(streamed.chunks > 2);
-        assert!(plain.usage.as_ref().unwrap().total_tokens > 0);
-        assert_eq!(plain.usage, streamed.usage);
-        assert_eq!(plain.finish_reason, streamed.finish_reason);
-        assert_eq!(plain.content, streamed.content);
-        assert_eq!(plain.reasoning, streamed.reasoning);
-        assert_eq!(plain.tool_calls, streamed.tool_calls);
-    }
+    assert_stream_parity(
+        &b,
+        vec![
+            simple_chat_req(MODEL),
+            system_prompt_req(MODEL),
+            tool_call_req(MODEL),
+            parallel_tool_calls_req(MODEL),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -132,6 +132,22 @@ pub async fn run(
     Ok(from_chunks(&chunks))
 }
 
+/// Usage parity: every request, sent once unary and once streamed, reports the same usage
+/// (non-zero), finish reason, content, reasoning and tool calls.
+pub async fn assert_stream_parity(bifrost: &Bifrost, requests: Vec<ChatRequest>) {
+    for req in requests {
+        let plain = run(bifrost, req.clone(), false).await.unwrap();
+        let streamed = run(bifrost, req, true).await.unwrap();
+        assert!(streamed.chunks > 2);
+        assert!(plain.usage.as_ref().unwrap().total_tokens > 0);
+        assert_eq!(plain.usage, streamed.usage);
+        assert_eq!(plain.finish_reason, streamed.finish_reason);
+        assert_eq!(plain.content, streamed.content);
+        assert_eq!(plain.reasoning, streamed.reasoning);
+        assert_eq!(plain.tool_calls, streamed.tool_calls);
+    }
+}
+
 /// The last request the mock received (panics when there is none).
 pub fn last(mock: &MockUpstream) -> RecordedRequest {
     mock.requests().pop().expect("the mock received a request")
