@@ -58,19 +58,6 @@ fn sent(mock: &MockUpstream, stream: bool) -> Value {
     body
 }
 
-macro_rules! both {
-    ($plain:ident, $streamed:ident, $case:ident) => {
-        #[tokio::test]
-        async fn $plain() {
-            $case(false).await;
-        }
-        #[tokio::test]
-        async fn $streamed() {
-            $case(true).await;
-        }
-    };
-}
-
 async fn simple_chat_case(stream: bool) {
     let (mock, b) = setup().await;
     let out = run(&b, simple_chat_req(MODEL), stream).await.unwrap();

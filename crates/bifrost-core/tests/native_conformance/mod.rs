@@ -111,6 +111,22 @@ pub fn from_chunks(chunks: &[StreamChunk]) -> Outcome {
     out
 }
 
+/// Two tests from one case `async fn case(stream: bool)`: `$plain` runs it unary, `$streamed`
+/// streamed.
+macro_rules! both {
+    ($plain:ident, $streamed:ident, $case:ident) => {
+        #[tokio::test]
+        async fn $plain() {
+            $case(false).await;
+        }
+        #[tokio::test]
+        async fn $streamed() {
+            $case(true).await;
+        }
+    };
+}
+pub(crate) use both;
+
 /// Runs `req` through the engine, streamed (with `include_usage`) or not.
 pub async fn run(
     bifrost: &Bifrost,
