@@ -49,9 +49,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Builds the context of one inference request. Fails when a required header is missing.
+/// Builds the context of one inference request, identified by `request_id` (see
+/// [`request_id`]). Fails when a required header is missing.
 pub fn build(
     headers: HeaderMap,
+    request_id: String,
     filter: Option<&HeaderFilterConfig>,
     required: &[String],
 ) -> Result<RequestContext, BifrostError> {
@@ -63,7 +65,7 @@ pub fn build(
             .with_code("missing_required_header"));
         }
     }
-    let mut ctx = RequestContext::new(request_id(&headers));
+    let mut ctx = RequestContext::new(request_id);
     ctx.key_pin = header_str(&headers, "x-bf-api-key-id")
         .map(|id| KeyPin::Id(id.to_owned()))
         .or_else(|| header_str(&headers, "x-bf-api-key").map(|n| KeyPin::Name(n.to_owned())));
@@ -125,12 +127,14 @@ mod tests {
             allowlist: vec![],
             denylist: vec!["x-trace".into()],
         };
-        let ctx = build(h, Some(&filter), &[]).unwrap();
+        let ctx = build(h, "req-1".to_owned(), Some(&filter), &[]).unwrap();
+        assert_eq!(ctx.request_id, "req-1");
         assert_eq!(ctx.key_pin, Some(KeyPin::Name("k1".into())));
         let names: Vec<&str> = ctx.extra_headers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["openai-organization"]);
         let id_pin = build(
             headers(&[("x-bf-api-key", "k1"), ("x-bf-api-key-id", "id-9")]),
+            "req-2".to_owned(),
             None,
             &[],
         )
@@ -140,7 +144,13 @@ mod tests {
 
     #[test]
     fn required_headers_are_enforced() {
-        let err = build(HeaderMap::new(), None, &["x-team".to_owned()]).unwrap_err();
+        let err = build(
+            HeaderMap::new(),
+            String::new(),
+            None,
+            &["x-team".to_owned()],
+        )
+        .unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.message().contains("x-team"));
     }

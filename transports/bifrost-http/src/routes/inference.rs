@@ -239,13 +239,11 @@ async fn handle_with_id(
     };
     let ctx = match request_context::build(
         headers,
+        request_id.clone(),
         state.client.header_filter_config.as_ref(),
         &state.required_headers,
     ) {
-        Ok(mut ctx) => {
-            ctx.request_id = request_id.clone();
-            ctx
-        }
+        Ok(ctx) => ctx,
         Err(e) => return failed(&e, &request_id),
     };
     let body = match parse_body(route, &bytes) {

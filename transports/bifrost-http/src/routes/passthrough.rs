@@ -136,13 +136,13 @@ async fn forward(state: &AppState, provider: &str, path: String, req: Request) -
         .collect();
     let mut ctx = match request_context::build(
         parts.headers,
+        request_id.clone(),
         state.client.header_filter_config.as_ref(),
         &state.required_headers,
     ) {
         Ok(ctx) => ctx,
         Err(e) => return failed(&e, &request_id),
     };
-    ctx.request_id = request_id.clone();
     ctx.model_requested = if model.is_empty() {
         provider.to_owned()
     } else {

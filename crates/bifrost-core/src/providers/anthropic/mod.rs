@@ -37,7 +37,7 @@ use self::headers::BetaPolicy;
 use self::stream::AnthropicChatSse;
 use self::types::{ANTHROPIC_VERSION, DEFAULT_BASE_URL, MessagesResponse, ModelList};
 use super::common::sse::decode_sse;
-use super::common::upstream_error::{decode_error, network_error, retry_after};
+use super::common::upstream_error::{decode_error, network_error, retry_after, send_error};
 use super::common::{ClientBuildError, build_client};
 use crate::config::{CustomProviderConfig, ProviderConfig};
 use crate::error::BifrostError;
@@ -216,10 +216,11 @@ impl AnthropicProvider {
         &self,
         builder: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, BifrostError> {
-        let resp = builder
-            .send()
+        let resp = self
+            .client
+            .send(builder)
             .await
-            .map_err(|e| network_error(&self.name, &e))?;
+            .map_err(|e| send_error(&self.name, e))?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);

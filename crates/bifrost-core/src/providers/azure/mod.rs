@@ -156,7 +156,7 @@ impl AzureProvider {
             .request(cx, Method::POST, rt)?
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let resp = send_request(&self.name, builder).await?;
+        let resp = send_request(&self.client, &self.name, builder).await?;
         let bytes = resp
             .bytes()
             .await
@@ -175,7 +175,7 @@ impl AzureProvider {
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "text/event-stream")
             .body(body);
-        let resp = send_request(&self.name, builder).await?;
+        let resp = send_request(&self.client, &self.name, builder).await?;
         expect_event_stream(&self.name, resp).await
     }
 }
@@ -266,7 +266,7 @@ impl Provider for AzureProvider {
         _req: &ListModelsRequest,
     ) -> Result<ListModelsResponse, BifrostError> {
         let builder = self.request(&cx, Method::GET, RequestType::ListModels)?;
-        let resp = send_request(&self.name, builder).await?;
+        let resp = send_request(&self.client, &self.name, builder).await?;
         let bytes = resp
             .bytes()
             .await

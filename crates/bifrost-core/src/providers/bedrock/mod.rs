@@ -31,7 +31,7 @@ use self::auth::{BedrockAuth, ResolvedKey};
 use self::embed::EmbedFamily;
 use self::stream::{ConverseStreamState, decode_event_stream};
 use self::types::{ConverseResponse, TitanEmbedResponse};
-use super::common::upstream_error::{decode_error, network_error, retry_after};
+use super::common::upstream_error::{decode_error, network_error, retry_after, send_error};
 use super::openai::{OpenAiSetupError, provider_client};
 use crate::config::ProviderConfig;
 use crate::error::BifrostError;
@@ -153,11 +153,11 @@ impl BedrockProvider {
         for (name, value) in cx.extra_headers {
             builder = builder.header(name, value);
         }
-        let resp = builder
-            .body(body)
-            .send()
+        let resp = self
+            .client
+            .send(builder.body(body))
             .await
-            .map_err(|e| network_error(&self.name, &e))?;
+            .map_err(|e| send_error(&self.name, e))?;
         if resp.status().is_success() {
             return Ok(resp);
         }

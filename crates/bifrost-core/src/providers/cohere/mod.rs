@@ -97,7 +97,7 @@ impl CohereProvider {
             .builder(cx, Method::POST, path)
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let resp = send_request(&self.name, builder).await?;
+        let resp = send_request(&self.client, &self.name, builder).await?;
         self.read(resp, what).await
     }
 
@@ -161,7 +161,12 @@ impl Provider for CohereProvider {
                     .to_string(),
             );
         }
-        let resp = send_request(&self.name, self.builder(&cx, Method::GET, &path)).await?;
+        let resp = send_request(
+            &self.client,
+            &self.name,
+            self.builder(&cx, Method::GET, &path),
+        )
+        .await?;
         let (list, _) = self.read(resp, "model list").await?;
         Ok(response::to_models(list))
     }
@@ -198,7 +203,7 @@ impl Provider for CohereProvider {
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "text/event-stream")
             .body(body);
-        let resp = send_request(&self.name, builder).await?;
+        let resp = send_request(&self.client, &self.name, builder).await?;
         let resp = expect_event_stream(&self.name, resp).await?;
         let handler = CohereChatSse::new(
             self.name.clone(),

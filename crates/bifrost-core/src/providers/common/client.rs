@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::lean::{LeanClient, LeanConfig, LeanError};
 use crate::config::{NetworkConfig, ProxyConfig, ProxyType, resolve_env_ref};
 
 /// Why a provider's HTTP client could not be built.
@@ -31,23 +32,66 @@ pub fn ensure_crypto_provider() {
 
 /// A provider's upstream HTTP client: one connection pool per I/O worker
 /// ([`crate::workers`]), so that a request and the connection task serving it run on the same
-/// thread. Dereferences to the current worker's [`reqwest::Client`].
+/// thread. Dereferences to the current worker's [`reqwest::Client`], which builds requests;
+/// [`send`](Self::send) delivers them on the [lean client](super::lean) when it can carry
+/// them and on `reqwest` otherwise (proxies, HTTP/2, streamed request bodies).
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     per_worker: Arc<[reqwest::Client]>,
+    lean: Option<LeanClient>,
+}
+
+/// Why [`HttpClient::send`] got no response.
+#[derive(Debug, Error)]
+pub enum SendError {
+    /// Reported by `reqwest`.
+    #[error(transparent)]
+    Reqwest(#[from] reqwest::Error),
+    /// Reported by the lean client.
+    #[error(transparent)]
+    Lean(#[from] LeanError),
+}
+
+impl SendError {
+    /// True when no connection could be established.
+    pub fn is_connect(&self) -> bool {
+        match self {
+            Self::Reqwest(e) => e.is_connect(),
+            Self::Lean(e) => e.is_connect(),
+        }
+    }
 }
 
 impl HttpClient {
-    /// Wraps one client per worker (at least one).
+    /// Wraps one client per worker (at least one), without a lean client.
     pub fn new(per_worker: Vec<reqwest::Client>) -> Option<Self> {
         (!per_worker.is_empty()).then(|| Self {
             per_worker: per_worker.into(),
+            lean: None,
         })
     }
 
     /// The number of pools.
     pub fn pools(&self) -> usize {
         self.per_worker.len()
+    }
+
+    /// The lean client, when this provider's settings allow one.
+    pub fn lean(&self) -> Option<&LeanClient> {
+        self.lean.as_ref()
+    }
+
+    /// Sends a request built from this client.
+    pub async fn send(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SendError> {
+        let (client, request) = builder.build_split();
+        let request = request?;
+        match &self.lean {
+            Some(lean) if lean.accepts(&request) => Ok(lean.execute(request).await?),
+            _ => Ok(client.execute(request).await?),
+        }
     }
 }
 
@@ -76,7 +120,136 @@ pub fn build_client(
     for _ in 0..workers {
         clients.push(build_one_client(network, proxy, default_headers.clone())?);
     }
-    HttpClient::new(clients).ok_or_else(|| ClientBuildError::Build("no worker".to_owned()))
+    let mut client =
+        HttpClient::new(clients).ok_or_else(|| ClientBuildError::Build("no worker".to_owned()))?;
+    client.lean = build_lean(network, proxy, default_headers, workers)?;
+    Ok(client)
+}
+
+/// The user agent sent upstream.
+const USER_AGENT: &str = concat!("bifrost-rs/", env!("CARGO_PKG_VERSION"));
+
+fn idle_timeout(network: &NetworkConfig) -> Duration {
+    network
+        .keep_alive_timeout_in_seconds
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(90))
+}
+
+/// The lean client for these settings, or `None` when they need `reqwest` (a proxy, HTTP/2).
+fn build_lean(
+    network: &NetworkConfig,
+    proxy: Option<&ProxyConfig>,
+    default_headers: http::HeaderMap,
+    workers: usize,
+) -> Result<Option<LeanClient>, ClientBuildError> {
+    let proxied = proxy.is_some_and(|p| p.kind != ProxyType::None);
+    if proxied || network.enforce_http2.unwrap_or(false) {
+        return Ok(None);
+    }
+    let tls = tls_config(network)?;
+    Ok(Some(LeanClient::new(
+        LeanConfig {
+            default_headers,
+            user_agent: http::HeaderValue::from_static(USER_AGENT),
+            tls: Some(Arc::new(tls)),
+            connect_timeout: network.request_timeout().min(Duration::from_secs(10)),
+            idle_timeout: idle_timeout(network),
+            max_idle: network.max_conns_per_host() as usize,
+        },
+        workers,
+    )))
+}
+
+/// The rustls settings of the lean client, equivalent to what `reqwest` does with the same
+/// `network_config`: the platform's trust store plus `ca_cert_pem`, or no verification at all
+/// with `insecure_skip_verify`; HTTP/1.1 by ALPN.
+fn tls_config(network: &NetworkConfig) -> Result<rustls::ClientConfig, ClientBuildError> {
+    ensure_crypto_provider();
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientBuildError::Build(format!("TLS settings: {e}")))?;
+    let mut config = if network.insecure_skip_verify.unwrap_or(false) {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut extra = Vec::new();
+        if let Some(pem) = network.ca_cert_pem.as_deref().filter(|p| !p.is_empty()) {
+            let pem = resolve_env_ref(pem).map_err(ClientBuildError::CaCert)?;
+            use rustls::pki_types::pem::PemObject;
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                extra.push(cert.map_err(|e| ClientBuildError::CaCert(e.to_string()))?);
+            }
+        }
+        let verifier = if extra.is_empty() {
+            rustls_platform_verifier::Verifier::new(provider)
+        } else {
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+        }
+        .map_err(|e| ClientBuildError::Build(format!("TLS trust store: {e}")))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// `insecure_skip_verify`: any certificate is accepted; signatures are still checked so that
+/// the handshake itself is sound.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 fn build_one_client(
@@ -85,13 +258,9 @@ fn build_one_client(
     default_headers: http::HeaderMap,
 ) -> Result<reqwest::Client, ClientBuildError> {
     ensure_crypto_provider();
-    let idle = network
-        .keep_alive_timeout_in_seconds
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(90));
+    let idle = idle_timeout(network);
     let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("bifrost-rs/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .pool_max_idle_per_host(network.max_conns_per_host() as usize)
         .pool_idle_timeout(idle)
         .tcp_nodelay(true)

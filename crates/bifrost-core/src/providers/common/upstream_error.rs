@@ -103,6 +103,29 @@ pub fn decode_error(provider: &str, what: &str, body: &[u8], cause: &str) -> Bif
         .with_upstream_body(Bytes::copy_from_slice(body))
 }
 
+/// The error for a request that got no response ([`HttpClient::send`](super::HttpClient::send)).
+/// URLs are left out of the message: some carry an API key in their query string.
+pub fn send_error(provider: &str, err: super::SendError) -> BifrostError {
+    match err {
+        super::SendError::Reqwest(e) => network_error(provider, &e.without_url()),
+        super::SendError::Lean(e) => {
+            let what = if e.is_connect() {
+                "could not connect to"
+            } else {
+                "failed to get a response from"
+            };
+            let mut cause = String::new();
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(s) = source {
+                cause = s.to_string();
+                source = s.source();
+            }
+            BifrostError::new(ErrorKind::Network, format!("{what} {provider}: {cause}"))
+                .with_code("network_error")
+        }
+    }
+}
+
 /// The error for a transport failure (connect, reset, TLS, body read).
 pub fn network_error(provider: &str, err: &reqwest::Error) -> BifrostError {
     let what = if err.is_connect() {

@@ -198,7 +198,7 @@ impl GeminiProvider {
             .request(cx, reqwest::Method::POST, url)
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let resp = transport::send(&self.name, builder).await?;
+        let resp = transport::send(&self.client, &self.name, builder).await?;
         let bytes = transport::body(&self.name, resp).await?;
         let value = transport::decode(&self.name, what, &bytes)?;
         Ok((value, bytes))
@@ -245,8 +245,12 @@ impl Provider for GeminiProvider {
             url.push_str("&pageToken=");
             url.push_str(&transport::encode_query(token));
         }
-        let resp =
-            transport::send(&self.name, self.request(&cx, reqwest::Method::GET, url)).await?;
+        let resp = transport::send(
+            &self.client,
+            &self.name,
+            self.request(&cx, reqwest::Method::GET, url),
+        )
+        .await?;
         let bytes = transport::body(&self.name, resp).await?;
         let native: NativeModels = transport::decode(&self.name, "model list", &bytes)?;
         Ok(response::list_models_response(native))
@@ -291,7 +295,7 @@ impl Provider for GeminiProvider {
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "text/event-stream")
             .body(body);
-        let resp = transport::send(&self.name, builder).await?;
+        let resp = transport::send(&self.client, &self.name, builder).await?;
         let resp = transport::expect_event_stream(&self.name, resp).await?;
         let handler = GeminiChatSse::new(
             self.name.clone(),

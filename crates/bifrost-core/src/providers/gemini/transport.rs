@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 use super::error::parse_error_body;
 use crate::config::{CustomProviderConfig, NetworkConfig};
 use crate::error::BifrostError;
-use crate::providers::common::ClientBuildError;
-use crate::providers::common::upstream_error::{decode_error, network_error, retry_after};
+use crate::providers::common::upstream_error::{
+    decode_error, network_error, retry_after, send_error,
+};
+use crate::providers::common::{ClientBuildError, HttpClient};
 use crate::schemas::RequestType;
 
 /// Why a Google provider could not be set up.
@@ -89,23 +91,25 @@ pub type ErrorParser = fn(&str, u16, Option<&str>, &Bytes) -> BifrostError;
 
 /// Sends a request; a non-success status becomes the upstream's (Google) error.
 pub async fn send(
+    client: &HttpClient,
     provider: &str,
     builder: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, BifrostError> {
-    send_with(provider, builder, parse_error_body).await
+    send_with(client, provider, builder, parse_error_body).await
 }
 
 /// Sends a request; a non-success status is read by `parse`.
 pub async fn send_with(
+    client: &HttpClient,
     provider: &str,
     builder: reqwest::RequestBuilder,
     parse: ErrorParser,
 ) -> Result<reqwest::Response, BifrostError> {
     // `without_url`: a Vertex AI API key travels in the query string and must not reach errors.
-    let resp = builder
-        .send()
+    let resp = client
+        .send(builder)
         .await
-        .map_err(|e| network_error(provider, &e.without_url()))?;
+        .map_err(|e| send_error(provider, e))?;
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

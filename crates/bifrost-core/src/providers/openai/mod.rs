@@ -27,8 +27,8 @@ use self::profile::Profile;
 use self::stream::{OpenAiChatSse, OpenAiResponsesSse, OpenAiTextSse};
 use super::common::responses::{responses_over_chat, responses_stream_over_chat};
 use super::common::sse::decode_sse;
-use super::common::upstream_error::{decode_error, network_error, retry_after};
-use super::common::{ClientBuildError, build_client};
+use super::common::upstream_error::{decode_error, network_error, retry_after, send_error};
+use super::common::{ClientBuildError, HttpClient, build_client};
 use crate::config::{CustomProviderConfig, ProviderConfig};
 use crate::error::{BifrostError, ErrorKind};
 use crate::provider::{CallContext, ChunkStream, Provider, unsupported};
@@ -193,7 +193,7 @@ impl OpenAiCompatible {
         &self,
         builder: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, BifrostError> {
-        send_request(&self.name, builder).await
+        send_request(&self.client, &self.name, builder).await
     }
 
     async fn post_json<T: DeserializeOwned + HasExtra>(
@@ -343,13 +343,14 @@ pub(crate) fn provider_client(
 /// Sends a request and returns the successful response, or the upstream's error parsed as an
 /// OpenAI-style error body (with its `Retry-After`).
 pub(crate) async fn send_request(
+    client: &HttpClient,
     provider: &str,
     builder: reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, BifrostError> {
-    let resp = builder
-        .send()
+    let resp = client
+        .send(builder)
         .await
-        .map_err(|e| network_error(provider, &e))?;
+        .map_err(|e| send_error(provider, e))?;
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

@@ -261,7 +261,7 @@ impl VertexProvider {
         builder: reqwest::RequestBuilder,
         parse: ErrorParser,
     ) -> Result<reqwest::Response, BifrostError> {
-        let result = transport::send_with(&self.name, builder, parse).await;
+        let result = transport::send_with(&self.client, &self.name, builder, parse).await;
         if let (Err(e), Auth::Bearer(token), Some(tokens)) = (&result, auth, &state.tokens)
             && e.status() == 401
         {

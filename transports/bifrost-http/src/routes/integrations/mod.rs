@@ -70,12 +70,12 @@ pub(crate) async fn accept(
 ) -> Result<(RequestContext, bytes::Bytes), BifrostError> {
     check_content_type(&headers)?;
     let bytes = read_body(&headers, body, state.body_limit).await?;
-    let mut ctx = request_context::build(
+    let ctx = request_context::build(
         headers,
+        request_id.to_owned(),
         state.client.header_filter_config.as_ref(),
         &state.required_headers,
     )?;
-    request_id.clone_into(&mut ctx.request_id);
     Ok((ctx, bytes))
 }
 
