@@ -27,7 +27,7 @@ RULES = [
     ("JSON: parse the upstream response", r"from_slice<bifrost_core::schemas::chat::ChatResponse|Deserialize for bifrost_core::schemas::chat::ChatResponse"),
     ("JSON: serialize the client response", r"to_vec<bifrost_core::schemas::chat::ChatResponse|Serialize for bifrost_core::schemas::chat::ChatResponse|serde_json::ser"),
     ("URL parsing (per upstream request)", r"\burl::|idna::"),
-    ("reqwest/hyper client (upstream HTTP/1.1, pool)", r"reqwest::|hyper_util::client|hyper::client|dispatch::Client|pool::Checkout"),
+    ("upstream client (lean hyper client or reqwest; HTTP/1.1, pool)", r"reqwest::|hyper_util::client|hyper::client|dispatch::Client|pool::Checkout|common::lean::"),
     ("engine (dispatch, keys, retries)", r"bifrost_core::engine"),
     ("hyper/axum server (client HTTP/1.1, routing, CORS)", r"hyper::proto::h1|axum::|tower_http::|hyper_util::server|TowerToHyper"),
     ("tokio runtime (scheduling, timers, io driver)", r"tokio::runtime"),

@@ -112,6 +112,36 @@ impl HttpMetricsLayer {
     pub fn new(metrics: Arc<Metrics>) -> Self {
         Self { metrics }
     }
+
+    /// Records a request that is answered outside the router, under the route label `path`,
+    /// exactly as the layer would: `handler` turns the request into its response's future.
+    pub fn track<ReqB, H, F>(&self, path: &str, req: Request<ReqB>, handler: H) -> ResponseFuture<F>
+    where
+        H: FnOnce(Request<ReqB>) -> F,
+    {
+        let pending = pending(&self.metrics, self.metrics.paths.get(path), &req);
+        ResponseFuture {
+            inner: handler(req),
+            pending: Some(pending),
+        }
+    }
+}
+
+/// Starts recording `req` under the route label `path`.
+fn pending<ReqB>(metrics: &Arc<Metrics>, path: Arc<str>, req: &Request<ReqB>) -> Pending {
+    let request_size = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    Pending {
+        metrics: metrics.clone(),
+        started: Instant::now(),
+        path,
+        method: req.method().clone(),
+        dims: metrics.dims(req.headers()),
+        request_size,
+    }
 }
 
 impl<S> Layer<S> for HttpMetricsLayer {
@@ -195,19 +225,7 @@ where
             Some(p) => self.metrics.paths.get(p.as_str()),
             None => self.metrics.paths.get(OTHER),
         };
-        let request_size = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let pending = Pending {
-            metrics: self.metrics.clone(),
-            started: Instant::now(),
-            path,
-            method: req.method().clone(),
-            dims: self.metrics.dims(req.headers()),
-            request_size,
-        };
+        let pending = pending(&self.metrics, path, &req);
         ResponseFuture {
             inner: self.inner.call(req),
             pending: Some(pending),

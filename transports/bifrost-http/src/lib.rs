@@ -18,8 +18,10 @@ pub mod plugins;
 pub mod request_context;
 pub mod routes;
 pub mod server;
+pub mod service;
 pub mod sse;
 pub mod state;
 pub mod workers;
 
 pub use server::{Gateway, RunningGateway, spawn};
+pub use service::GatewayService;

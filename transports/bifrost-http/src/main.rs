@@ -109,7 +109,7 @@ async fn run(cli: Cli, workers: usize) -> ExitCode {
         None => tracing::info!("request logging off"),
     }
     let addr = SocketAddr::new(cli.host, cli.port);
-    let running = match WorkerPool::start(gateway.router.clone(), addr, workers) {
+    let running = match WorkerPool::start(gateway.service.clone(), addr, workers) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(%addr, error = %e, "cannot listen");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::ServiceExt;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -16,6 +17,7 @@ use crate::auth::state::{first_run_setup_token, resolve_admin};
 use crate::auth::{Admin, AdminSource, AuthState};
 use crate::config_load::{self, Loaded, StartupError};
 use crate::routes;
+use crate::service::GatewayService;
 use crate::state::AppState;
 
 /// A gateway ready to serve: configuration loaded, router built.
@@ -24,6 +26,8 @@ pub struct Gateway {
     pub state: Arc<AppState>,
     /// The router.
     pub router: Router,
+    /// What connections are served with: the router plus the direct inference path.
+    pub service: GatewayService,
     /// The configuration it was built from.
     pub loaded: Loaded,
     /// Where the admin account came from.
@@ -124,9 +128,11 @@ impl Gateway {
         state.logs = loaded.logs.clone();
         let state = Arc::new(state);
         let router = routes::router(state.clone());
+        let service = GatewayService::with_direct_path(router.clone(), state.clone());
         Self {
             state,
             router,
+            service,
             loaded,
             admin_source: AdminSource::None,
             setup_token: None,
@@ -161,17 +167,18 @@ impl RunningGateway {
     }
 }
 
-/// Binds `addr` and serves `router` in a background task.
-pub async fn spawn(router: Router, addr: SocketAddr) -> std::io::Result<RunningGateway> {
+/// Binds `addr` and serves `service` in a background task.
+pub async fn spawn(service: GatewayService, addr: SocketAddr) -> std::io::Result<RunningGateway> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = watch::channel(false);
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    });
+    let serve =
+        axum::serve(listener, service.into_make_service()).with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        });
     let task = tokio::spawn(async move { serve.await });
     Ok(RunningGateway { addr, stop, task })
 }

@@ -12,10 +12,12 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use axum::Router;
+use axum::ServiceExt;
 use axum::serve::ListenerExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{oneshot, watch};
+
+use crate::service::GatewayService;
 
 /// Pending connections each worker's socket queues before accepting.
 const BACKLOG: u32 = 4096;
@@ -52,7 +54,7 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 fn run_worker(
     slot: usize,
     addr: SocketAddr,
-    router: Router,
+    service: GatewayService,
     mut stop: watch::Receiver<bool>,
     bound: mpsc::Sender<std::io::Result<SocketAddr>>,
     done: oneshot::Sender<std::io::Result<()>>,
@@ -82,7 +84,8 @@ fn run_worker(
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, router)
+        tokio::spawn(keep_timer_wake_near());
+        axum::serve(listener, service.into_make_service())
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;
             })
@@ -91,10 +94,29 @@ fn run_worker(
     let _ = done.send(result);
 }
 
+/// How often a worker's timer wheel is guaranteed to have an entry due.
+const TIMER_HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Keeps a timer due within [`TIMER_HEARTBEAT`] on this worker, forever.
+///
+/// Every request arms a timeout (the attempt's `default_request_timeout_in_seconds`). When the
+/// worker's timer wheel is otherwise empty, tokio's time driver treats each new timer as
+/// earlier than its next wake-up and unparks the I/O driver for it: one `eventfd` write and one
+/// extra event-loop turn per request. With this heartbeat pending, the next wake-up is never
+/// more than a second away, request timeouts are later than that, and arming them is a plain
+/// wheel insert. The cost is one timer firing per second per worker.
+async fn keep_timer_wake_near() {
+    let mut heartbeat = tokio::time::interval(TIMER_HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        heartbeat.tick().await;
+    }
+}
+
 impl WorkerPool {
-    /// Starts `count` workers (at least one) serving `router` on `addr`. With port 0 the first
+    /// Starts `count` workers (at least one) serving `service` on `addr`. With port 0 the first
     /// worker picks a free port and the others join it. Returns once every worker listens.
-    pub fn start(router: Router, addr: SocketAddr, count: usize) -> std::io::Result<Self> {
+    pub fn start(service: GatewayService, addr: SocketAddr, count: usize) -> std::io::Result<Self> {
         let (stop, stopped) = watch::channel(false);
         let mut pool = Self {
             addr,
@@ -105,10 +127,10 @@ impl WorkerPool {
         for slot in 0..count.max(1) {
             let (bound_tx, bound_rx) = mpsc::channel();
             let (done_tx, done_rx) = oneshot::channel();
-            let (router, stopped, target) = (router.clone(), stopped.clone(), pool.addr);
+            let (service, stopped, target) = (service.clone(), stopped.clone(), pool.addr);
             let thread = std::thread::Builder::new()
                 .name(format!("bifrost-worker-{slot}"))
-                .spawn(move || run_worker(slot, target, router, stopped, bound_tx, done_tx))?;
+                .spawn(move || run_worker(slot, target, service, stopped, bound_tx, done_tx))?;
             pool.threads.push(thread);
             pool.done.push(done_rx);
             let bound = bound_rx.recv().map_err(|_| {
@@ -163,6 +185,7 @@ impl WorkerPool {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    use axum::Router;
     use axum::routing::get;
 
     use super::*;
@@ -171,7 +194,8 @@ mod tests {
     async fn workers_share_one_port_and_stop_gracefully() {
         bifrost_core::providers::common::ensure_crypto_provider();
         let router = Router::new().route("/", get(|| async { "ok" }));
-        let pool = WorkerPool::start(router, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
+        let service = GatewayService::new(router);
+        let pool = WorkerPool::start(service, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
         assert_eq!(pool.len(), 2);
         assert_ne!(pool.addr().port(), 0);
         let url = format!("http://{}/", pool.addr());

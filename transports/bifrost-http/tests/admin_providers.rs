@@ -272,7 +272,7 @@ async fn file_only_mode_reads_the_file_and_refuses_changes() {
     let gateway = bifrost_http::Gateway::open(dir.path()).await.unwrap();
     assert!(gateway.loaded.config_store.is_none());
     assert!(!dir.path().join("config.db").exists());
-    let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().unwrap())
+    let running = bifrost_http::spawn(gateway.service.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let client = common::client();

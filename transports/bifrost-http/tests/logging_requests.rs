@@ -471,7 +471,7 @@ async fn zero_configuration_logs_to_sqlite_in_the_app_dir() {
         "{:?}",
         gateway.loaded.warnings
     );
-    let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().unwrap())
+    let running = bifrost_http::spawn(gateway.service.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -510,7 +510,7 @@ async fn logging_can_be_turned_off() {
             .unwrap();
         assert!(gateway.state.logs.is_none());
         assert!(!dir.path().join("logs.db").exists());
-        let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().unwrap())
+        let running = bifrost_http::spawn(gateway.service.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();

@@ -154,3 +154,91 @@ async fn shutdown_lets_a_stream_in_flight_finish() {
     assert_eq!(streamed_content(&events), "Echo: one two three four five");
     assert!(events.iter().all(|e| e.get("error").is_none()), "{text}");
 }
+
+/// The CORS and identity headers of an answer, by name (values joined in order).
+fn cors_and_id_headers(resp: &reqwest::Response) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = resp
+        .headers()
+        .keys()
+        .filter(|k| {
+            let k = k.as_str();
+            k.starts_with("access-control-") || k == "vary" || k == "content-type"
+        })
+        .map(|k| {
+            let values: Vec<&str> = resp
+                .headers()
+                .get_all(k)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            (k.as_str().to_owned(), values.join(" | "))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inference_answers_carry_the_same_headers_on_the_direct_path_and_through_the_router() {
+    let gw = start(|base| providers(&[("openai", one_key(base, GOOD_KEY))])).await;
+    let body = chat_body("openai/gpt-4o", "hi");
+    // `/v1/chat/completions` without `Origin` takes the direct path; the same endpoint under a
+    // framework prefix, or with `Origin`, goes through the router and its CORS layer.
+    let direct = gw.post("/v1/chat/completions", &body).await;
+    let routed = gw.post("/langchain/v1/chat/completions", &body).await;
+    assert_eq!(direct.status(), 200);
+    assert_eq!(routed.status(), 200);
+    let direct_headers = cors_and_id_headers(&direct);
+    assert_eq!(direct_headers, cors_and_id_headers(&routed));
+    assert!(
+        direct_headers.contains(&("access-control-allow-origin".to_owned(), "*".to_owned())),
+        "{direct_headers:?}"
+    );
+    assert!(direct.headers().contains_key("x-request-id"));
+    let with_origin = gw
+        .post_with(
+            "/v1/chat/completions",
+            &body,
+            &[("origin", "https://app.example.com")],
+        )
+        .await;
+    assert_eq!(with_origin.status(), 200);
+    assert_eq!(
+        header(&with_origin, "access-control-allow-origin"),
+        Some("*")
+    );
+
+    // Errors on the direct path carry them too.
+    let bad = gw
+        .post("/v1/chat/completions", &json!({"model": "openai/gpt-4o"}))
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(header(&bad, "access-control-allow-origin"), Some("*"));
+    assert!(bad.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_origins_apply_to_inference_answers_on_either_path() {
+    let gw = start(|base| {
+        let mut cfg = providers(&[("openai", one_key(base, GOOD_KEY))]);
+        cfg["client"] = json!({"allowed_origins": ["https://app.example.com"]});
+        cfg
+    })
+    .await;
+    let body = chat_body("openai/gpt-4o", "hi");
+    let direct = gw.post("/v1/chat/completions", &body).await;
+    let routed = gw.post("/langchain/v1/chat/completions", &body).await;
+    assert_eq!(cors_and_id_headers(&direct), cors_and_id_headers(&routed));
+    assert_eq!(header(&direct, "access-control-allow-origin"), None);
+    let allowed = gw
+        .post_with(
+            "/v1/chat/completions",
+            &body,
+            &[("origin", "https://app.example.com")],
+        )
+        .await;
+    assert_eq!(
+        header(&allowed, "access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+}

@@ -43,7 +43,8 @@ async fn method_not_allowed(req: Request) -> Response {
     crate::error::error_response(&err)
 }
 
-fn cors(state: &AppState) -> CorsLayer {
+/// The CORS layer for `client.allowed_origins` and `client.allowed_headers`.
+pub(crate) fn cors(state: &AppState) -> CorsLayer {
     let origins = state
         .client
         .allowed_origins

@@ -177,7 +177,7 @@ impl Site {
         let gateway = Gateway::open(self.dir.path())
             .await
             .unwrap_or_else(|e| panic!("gateway start: {e}"));
-        let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().unwrap())
+        let running = bifrost_http::spawn(gateway.service.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         Running {

@@ -111,9 +111,12 @@ pub async fn start_zero_config() -> Gw {
 }
 
 async fn serve(mock: MockUpstream, gateway: Gateway, dir: TempDir) -> Gw {
-    let running = bifrost_http::spawn(gateway.router.clone(), "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("bind gateway");
+    let running = bifrost_http::spawn(
+        gateway.service.clone(),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("bind gateway");
     Gw {
         mock,
         client: client(),

@@ -56,7 +56,7 @@ pub async fn start_with(mock: MockUpstream, config: Value) -> Harness {
         config_load::from_file(file, None, Path::new("config.json")).expect("config loads");
     let gateway = Gateway::from_loaded(loaded);
     let running = spawn(
-        gateway.router.clone(),
+        gateway.service.clone(),
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await

@@ -214,7 +214,7 @@ pub async fn start(
     }
     let gateway = Gateway::from_loaded(loaded);
     let running = spawn(
-        gateway.router.clone(),
+        gateway.service.clone(),
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await
