@@ -278,6 +278,12 @@ impl LeanClient {
 
     /// Opens a connection to `origin` and starts its connection task on the current runtime.
     async fn connect(&self, origin: &Origin) -> Result<SendRequest<reqwest::Body>, LeanError> {
+        tracing::debug!(
+            host = %origin.host,
+            port = origin.port,
+            tls = origin.tls,
+            "opening an upstream connection"
+        );
         let timeout = self.settings.connect_timeout;
         let open = async {
             let tcp = open_tcp(&origin.host, origin.port).await?;
