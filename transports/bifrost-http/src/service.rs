@@ -242,3 +242,44 @@ mod tests {
         assert!(!headers.contains_key("access-control-allow-origin"));
     }
 }
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn future_sizes() {
+        use super::*;
+        let file = bifrost_core::config::ConfigFile::parse(b"{}").unwrap();
+        let loaded =
+            crate::config_load::from_file(file, None, std::path::Path::new("c.json")).unwrap();
+        let g = crate::server::Gateway::from_loaded(loaded);
+        let st = g.state.clone();
+        let f = inference::handle(&st, Route::Chat, HeaderMap::new(), Body::empty());
+        eprintln!("handle future: {}", std::mem::size_of_val(&f));
+        let mut ctx = bifrost_core::RequestContext::new("x");
+        let req = st
+            .bifrost
+            .request_with_default(
+                inference::parse_body(
+                    Route::Chat,
+                    br#"{"model":"openai/x","messages":[{"role":"user","content":"hi"}]}"#,
+                )
+                .unwrap(),
+                None,
+            )
+            .unwrap();
+        eprintln!("request: {}", std::mem::size_of_val(&req));
+        let e = st.bifrost.execute(&mut ctx, req);
+        eprintln!("execute future: {}", std::mem::size_of_val(&e));
+        eprintln!(
+            "ChatRequest: {}",
+            std::mem::size_of::<bifrost_core::schemas::chat::ChatRequest>()
+        );
+        eprintln!(
+            "ChatResponse: {}",
+            std::mem::size_of::<bifrost_core::schemas::chat::ChatResponse>()
+        );
+        eprintln!(
+            "RequestContext: {}",
+            std::mem::size_of::<bifrost_core::RequestContext>()
+        );
+    }
+}

@@ -305,7 +305,9 @@ impl Bifrost {
                 "a streamed request must go through execute_stream",
             ));
         }
-        match self.run(ctx, req).await? {
+        // Boxed, like every large future on this path: callers' futures stay small, so the
+        // transport's layers move a pointer instead of the engine's whole state.
+        match Box::pin(self.run(ctx, req)).await? {
             Answer::Response(r) => Ok(r),
             Answer::Stream { .. } => Err(BifrostError::internal("unexpected stream")),
         }
@@ -319,7 +321,7 @@ impl Bifrost {
         req: Request,
     ) -> Result<ResponseStream, BifrostError> {
         let request_type = req.request_type();
-        match self.run(&mut ctx, req).await? {
+        match Box::pin(self.run(&mut ctx, req)).await? {
             Answer::Stream {
                 first,
                 rest,

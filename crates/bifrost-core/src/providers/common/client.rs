@@ -81,6 +81,27 @@ impl HttpClient {
         self.lean.as_ref()
     }
 
+    /// Sends a `POST` of `body` to `url` with `headers`: on the lean client, built directly
+    /// (no request builder), when it can reach `url`; through `reqwest` otherwise.
+    pub async fn post_bytes(
+        &self,
+        url: reqwest::Url,
+        headers: http::HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, SendError> {
+        match &self.lean {
+            Some(lean) if lean.reaches(&url) => Ok(lean.post(&url, headers, body).await?),
+            _ => {
+                self.send(
+                    self.request(http::Method::POST, url)
+                        .headers(headers)
+                        .body(body),
+                )
+                .await
+            }
+        }
+    }
+
     /// Sends a request built from this client.
     pub async fn send(
         &self,

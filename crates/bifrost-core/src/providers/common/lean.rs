@@ -167,15 +167,17 @@ impl LeanClient {
     /// True when this client can carry `request` (an `http` or `https` URL with a host, a body
     /// that is in memory, and TLS settings for `https`).
     pub fn accepts(&self, request: &reqwest::Request) -> bool {
-        let url = request.url();
+        self.reaches(request.url()) && request.body().is_none_or(|b| b.as_bytes().is_some())
+    }
+
+    /// True when this client can reach `url` (`http`, or `https` with TLS settings, and a host).
+    pub fn reaches(&self, url: &reqwest::Url) -> bool {
         let scheme_ok = match url.scheme() {
             "http" => true,
             "https" => self.settings.tls.is_some(),
             _ => false,
         };
-        scheme_ok
-            && url.host_str().is_some()
-            && request.body().is_none_or(|b| b.as_bytes().is_some())
+        scheme_ok && url.host_str().is_some()
     }
 
     /// The number of idle connections kept for the calling worker (all origins).
@@ -196,17 +198,38 @@ impl LeanClient {
     /// streams from the connection, which returns to its pool when the body has been read to
     /// the end.
     pub async fn execute(&self, request: reqwest::Request) -> Result<reqwest::Response, LeanError> {
-        let pools = self.pools().clone();
         let url = request.url().clone();
-        let Some(origin) = Origin::of(&url) else {
-            // Not reached through `HttpClient::send`, which checks `accepts` first. The URL is
-            // not quoted: some carry an API key in their query string.
-            return Err(LeanError::Connect(format!(
-                "unsupported URL scheme {}",
-                url.scheme()
-            )));
-        };
-        let mut http_request = self.to_http(request, &origin)?;
+        let origin = origin_of(&url)?;
+        let http_request = self.to_http(request, &origin)?;
+        self.send(http_request, url, origin).await
+    }
+
+    /// Sends a `POST` of `body` to `url` (an `http` or `https` URL) with `headers`, built
+    /// directly as an `http::Request`; `Host`, the default headers, `User-Agent` and `Accept`
+    /// are added as for [`execute`](Self::execute).
+    pub async fn post(
+        &self,
+        url: &reqwest::Url,
+        mut headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, LeanError> {
+        let origin = origin_of(url)?;
+        let uri = origin_form(url)?;
+        self.complete_headers(&mut headers, &origin);
+        let mut request = Request::new(reqwest::Body::from(body));
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
+        self.send(request, url.clone(), origin).await
+    }
+
+    async fn send(
+        &self,
+        mut http_request: Request<reqwest::Body>,
+        url: reqwest::Url,
+        origin: Origin,
+    ) -> Result<reqwest::Response, LeanError> {
+        let pools = self.pools().clone();
         // A reused connection that the server closed while it sat idle hands the request back
         // unsent; then it goes out again, on the next idle connection or a new one.
         loop {
@@ -239,14 +262,19 @@ impl LeanClient {
         mut request: reqwest::Request,
         origin: &Origin,
     ) -> Result<Request<reqwest::Body>, LeanError> {
-        let url = request.url();
-        let target = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        };
-        let uri = Uri::try_from(target)
-            .map_err(|e| LeanError::Connect(format!("invalid request path: {e}")))?;
+        let uri = origin_form(request.url())?;
         let mut headers = std::mem::take(request.headers_mut());
+        self.complete_headers(&mut headers, origin);
+        let body = request.body_mut().take().unwrap_or_default();
+        let mut out = Request::new(body);
+        *out.method_mut() = request.method().clone();
+        *out.uri_mut() = uri;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// Adds `Host`, the default headers, `User-Agent` and `Accept` where the request has none.
+    fn complete_headers(&self, headers: &mut HeaderMap, origin: &Origin) {
         if !headers.contains_key(HOST) {
             let host = if origin.port == if origin.tls { 443 } else { 80 } {
                 HeaderValue::from_str(&origin.host)
@@ -268,12 +296,6 @@ impl LeanClient {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        let body = request.body_mut().take().unwrap_or_default();
-        let mut out = Request::new(body);
-        *out.method_mut() = request.method().clone();
-        *out.uri_mut() = uri;
-        *out.headers_mut() = headers;
-        Ok(out)
     }
 
     /// Opens a connection to `origin` and starts its connection task on the current runtime.
@@ -322,6 +344,26 @@ impl LeanClient {
             ))),
         }
     }
+}
+
+/// The origin of `url`, when the lean client can reach it.
+fn origin_of(url: &reqwest::Url) -> Result<Origin, LeanError> {
+    // The URL is not quoted: some carry an API key in their query string.
+    Origin::of(url).ok_or_else(|| {
+        LeanError::Connect(format!(
+            "unsupported URL scheme {} or no host",
+            url.scheme()
+        ))
+    })
+}
+
+/// The request target of `url` in origin form (`/path?query`).
+fn origin_form(url: &reqwest::Url) -> Result<Uri, LeanError> {
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    Uri::try_from(target).map_err(|e| LeanError::Connect(format!("invalid request path: {e}")))
 }
 
 async fn open_tcp(host: &str, port: u16) -> Result<TcpStream, LeanError> {

@@ -188,6 +188,50 @@ impl OpenAiCompatible {
         b
     }
 
+    /// The headers of a JSON `POST`: the key as a bearer token, the caller's forwarded
+    /// headers, `Content-Type`, and `Accept` for event streams.
+    fn post_headers(&self, cx: &CallContext<'_>, event_stream: bool) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(4 + cx.extra_headers.len());
+        if !cx.key.value.is_empty()
+            && let Ok(mut bearer) =
+                HeaderValue::try_from(format!("Bearer {}", cx.key.value.expose()))
+        {
+            bearer.set_sensitive(true);
+            headers.insert(http::header::AUTHORIZATION, bearer);
+        }
+        for (name, value) in cx.extra_headers {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if event_stream {
+            headers.insert(
+                http::header::ACCEPT,
+                HeaderValue::from_static("text/event-stream"),
+            );
+        }
+        headers
+    }
+
+    /// Sends a JSON `POST` and returns the successful response, or the upstream's error.
+    async fn post(
+        &self,
+        cx: &CallContext<'_>,
+        url: reqwest::Url,
+        body: Vec<u8>,
+        event_stream: bool,
+    ) -> Result<reqwest::Response, BifrostError> {
+        let headers = self.post_headers(cx, event_stream);
+        let resp = self
+            .client
+            .post_bytes(url, headers, body)
+            .await
+            .map_err(|e| send_error(&self.name, e))?;
+        check_status(&self.name, resp).await
+    }
+
     /// Sends a request and returns the successful response, or the upstream's error.
     async fn send(
         &self,
@@ -204,11 +248,7 @@ impl OpenAiCompatible {
         what: &str,
     ) -> Result<T, BifrostError> {
         let url = self.url(cx, rt)?;
-        let builder = self
-            .builder(cx, Method::POST, url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        let resp = self.send(builder).await?;
+        let resp = self.post(cx, url, body, false).await?;
         let bytes = resp
             .bytes()
             .await
@@ -232,12 +272,7 @@ impl OpenAiCompatible {
         body: Vec<u8>,
     ) -> Result<reqwest::Response, BifrostError> {
         let url = self.url(cx, rt)?;
-        let builder = self
-            .builder(cx, Method::POST, url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::ACCEPT, "text/event-stream")
-            .body(body);
-        let resp = self.send(builder).await?;
+        let resp = self.post(cx, url, body, true).await?;
         expect_event_stream(&self.name, resp).await
     }
 
@@ -351,6 +386,15 @@ pub(crate) async fn send_request(
         .send(builder)
         .await
         .map_err(|e| send_error(provider, e))?;
+    check_status(provider, resp).await
+}
+
+/// Passes a successful response through; turns an error status into the upstream's error,
+/// parsed as an OpenAI-style error body (with its `Retry-After`).
+async fn check_status(
+    provider: &str,
+    resp: reqwest::Response,
+) -> Result<reqwest::Response, BifrostError> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);
