@@ -217,9 +217,13 @@ pub async fn handle_with(
 ) -> Response {
     let request_id = request_context::request_id(&headers);
     let span = request_span(&request_id);
-    handle_with_id(state, route, dialect, headers, body, request_id)
-        .instrument(span)
-        .await
+    // Boxed once here: the request's whole state (body, context, the engine call) lives on the
+    // heap, and the layers above move a pointer instead of copying it at every level.
+    Box::pin(handle_with_id(
+        state, route, dialect, headers, body, request_id,
+    ))
+    .instrument(span)
+    .await
 }
 
 async fn handle_with_id(
