@@ -15,6 +15,8 @@ set -euo pipefail
 RATE=${1:-5000}
 SECS=${2:-10}
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 OHA=${OHA:-$(command -v oha || echo "$HOME/.cargo/bin/oha")}
 PERF=${PERF:-perf}
@@ -29,20 +31,9 @@ OUT=$BENCH_DIR/results/profile-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bifrost-profile.XXXXXX")
 PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
+cleanup() { bench_cleanup; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  local i
-  for i in $(seq 1 100); do curl -s -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
-  echo "bench/profile.sh: $1 did not come up" >&2; exit 1
-}
 
 MOCK_PORT=$(free_port)
 "${RT[@]}" taskset -c 1 "$TARGET_DIR/release/bifrost-mock-upstream" --host 127.0.0.1 --port "$MOCK_PORT" \

@@ -48,6 +48,8 @@ for arg in "$@"; do
 done
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 
 if [[ $QUICK == 1 ]]; then
@@ -100,28 +102,9 @@ OUT=${BENCH_RESULTS_DIR:-$BENCH_DIR/results/$STAMP}
 mkdir -p "$OUT/raw"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bifrost-bench.XXXXXX")
 PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
+cleanup() { bench_cleanup; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # url
-  local i
-  for i in $(seq 1 100); do
-    if curl -s -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "bench/run.sh: $1 did not come up" >&2
-  exit 1
-}
 
 if [[ $PIN == 1 ]]; then
   PIN_MOCK=("${NICE[@]}" taskset -c 1)
@@ -146,46 +129,7 @@ wait_http "http://127.0.0.1:$MOCK_PORT/v1/models"
 # --- nginx: bare proxy_pass to the mock with a keep-alive upstream -----------------------------
 NGINX_PORT=$(free_port)
 NGINX_STREAM_PORT=$(free_port)
-mkdir -p "$WORK/nginx/logs"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/client_body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  keepalive_requests 1000000;
-  upstream mock {
-    server 127.0.0.1:$MOCK_PORT;
-    keepalive 256;
-    keepalive_requests 1000000;
-  }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-  # Same proxy, but passing Server-Sent Events through as they arrive.
-  server {
-    listen 127.0.0.1:$NGINX_STREAM_PORT;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-EOF
+write_nginx_conf "$MOCK_PORT" "$NGINX_PORT" "$NGINX_STREAM_PORT"
 "${NICE[@]}" "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" \
   >"$WORK/nginx.log" 2>&1 &
 NGINX_PID=$!
