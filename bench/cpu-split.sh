@@ -7,7 +7,8 @@
 # the gateway (request logging off), all under SCHED_FIFO, then alternates 8 s points at
 # 5,000 RPS (oha pinned to CPU 0): nginx, gateway, nginx, gateway... For each point it prints the
 # server's user and system CPU time per successful request and its minor page faults per
-# request. Alternating rounds show how much of a difference is run-to-run noise. Needs root
+# request, and the point's latency p50 and p99. Alternating rounds show how much of a
+# difference is run-to-run noise. Needs root
 # (chrt), oha and nginx; honours CARGO_TARGET_DIR (release binaries must exist), OHA, NGINX,
 # BENCH_RATE (5000) and BENCH_GATEWAY_EXTRA (extra config.json members, default
 # '"logs_store": {"enabled": false}').
@@ -81,8 +82,8 @@ load() { # port body seconds output
 }
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-echo "| round | server | requests | user/req | system/req | total/req | minor faults/req |"
-echo "|---:|---|---:|---:|---:|---:|---:|"
+echo "| round | server | requests | user/req | system/req | total/req | minor faults/req | p50 | p99 |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
   for target in nginx gateway; do
     if [[ $target == nginx ]]; then
@@ -99,12 +100,15 @@ for round in $(seq 1 "$ROUNDS"); do
     python3 - "$WORK/point.json" "$round" "$target" $((u1 - u0)) $((s1 - s0)) $((f1 - f0)) "$TICK_US" <<'PY'
 import json, sys
 path, rnd, target, du, ds, df, tick = sys.argv[1:]
-ok = json.load(open(path))["statusCodeDistribution"].get("200", 0)
+point = json.load(open(path))
+ok = point["statusCodeDistribution"].get("200", 0)
 if not ok:
-    print(f"| {rnd} | {target} | 0 | - | - | - | - |")
+    print(f"| {rnd} | {target} | 0 | - | - | - | - | - | - |")
     sys.exit(0)
 u, s = int(du) * int(tick) / ok, int(ds) * int(tick) / ok
-print(f"| {rnd} | {target} | {ok} | {u:.1f} us | {s:.1f} us | {u + s:.1f} us | {int(df) / ok:.2f} |")
+pct = point.get("latencyPercentiles", {})
+p50, p99 = (f"{pct[k] * 1e6:.0f} us" if pct.get(k) is not None else "-" for k in ("p50", "p99"))
+print(f"| {rnd} | {target} | {ok} | {u:.1f} us | {s:.1f} us | {u + s:.1f} us | {int(df) / ok:.2f} | {p50} | {p99} |")
 PY
   done
 done
