@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static WORKER_COUNT: AtomicUsize = AtomicUsize::new(1);
 
 thread_local! {
-    static WORKER_SLOT: Cell<usize> = const { Cell::new(0) };
+    static WORKER_SLOT: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 /// Declares how many I/O workers the process runs (at least 1). Clients built afterwards get one
@@ -31,12 +31,18 @@ pub fn worker_count() -> usize {
 
 /// Marks the current thread as worker `slot` (0-based).
 pub fn enter_worker(slot: usize) {
-    WORKER_SLOT.with(|s| s.set(slot));
+    WORKER_SLOT.with(|s| s.set(Some(slot)));
 }
 
 /// The current thread's worker slot (0 outside worker threads).
 #[inline]
 pub fn current_slot() -> usize {
+    current_worker().unwrap_or(0)
+}
+
+/// The current thread's worker slot, or `None` outside worker threads.
+#[inline]
+pub fn current_worker() -> Option<usize> {
     WORKER_SLOT.with(Cell::get)
 }
 
@@ -52,6 +58,9 @@ mod tests {
             .join()
             .unwrap_or(usize::MAX);
         assert_eq!(other, 0);
+        let outside = std::thread::spawn(current_worker).join().unwrap_or(Some(0));
+        assert_eq!(outside, None);
+        assert_eq!(current_worker(), Some(3));
         enter_worker(0);
     }
 }

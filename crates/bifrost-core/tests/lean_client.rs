@@ -271,3 +271,42 @@ async fn tls_insecure_skip_verify_accepts_a_self_signed_certificate() {
     assert_eq!(status, 200);
     assert!(text.starts_with("GET /echo\n"), "{text}");
 }
+
+#[tokio::test]
+async fn workers_and_other_threads_keep_separate_pools() {
+    bifrost_core::workers::set_worker_count(2);
+    let server = start_server(None).await;
+    let client = client(&NetworkConfig::default());
+    let url = format!("http://{}/echo", server.addr);
+    get(&client, &url).await.unwrap();
+    assert_eq!(
+        client.lean().unwrap().idle_connections(),
+        1,
+        "the shared pool"
+    );
+
+    let on_worker = client.clone();
+    let worker = std::thread::spawn(move || {
+        bifrost_core::workers::enter_worker(1);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let before = on_worker.lean().unwrap().idle_connections();
+            get(&on_worker, &url).await.unwrap();
+            (before, on_worker.lean().unwrap().idle_connections())
+        })
+    });
+    // Joined from a blocking task, so that this test's runtime keeps serving the test server.
+    let idle_on_worker = tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        idle_on_worker,
+        (0, 1),
+        "worker 1 opened and pooled its own connection"
+    );
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+    assert_eq!(client.lean().unwrap().idle_connections(), 1);
+}

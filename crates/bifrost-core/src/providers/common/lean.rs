@@ -113,7 +113,9 @@ struct Settings {
     max_idle: usize,
 }
 
-/// A provider's lean client: one set of pools per I/O worker ([`crate::workers`]).
+/// A provider's lean client: one set of pools per I/O worker ([`crate::workers`]), and one
+/// more for every other thread (start-up, background tasks, tests), so that a connection served
+/// by another runtime's task never lands in a worker's pool.
 #[derive(Clone)]
 pub struct LeanClient {
     settings: Arc<Settings>,
@@ -123,7 +125,7 @@ pub struct LeanClient {
 impl std::fmt::Debug for LeanClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LeanClient")
-            .field("workers", &self.workers.len())
+            .field("pools", &self.workers.len())
             .finish()
     }
 }
@@ -146,9 +148,9 @@ pub struct LeanConfig {
 }
 
 impl LeanClient {
-    /// A client with `workers` sets of pools (at least one).
+    /// A client for `workers` I/O workers (at least one).
     pub fn new(config: LeanConfig, workers: usize) -> Self {
-        let workers: Vec<Arc<WorkerPools>> = (0..workers.max(1))
+        let workers: Vec<Arc<WorkerPools>> = (0..workers.max(1) + 1)
             .map(|_| Arc::new(WorkerPools::default()))
             .collect();
         Self {
@@ -189,9 +191,14 @@ impl LeanClient {
             .unwrap_or(0)
     }
 
+    /// The calling thread's pools: its worker's, or the shared set outside workers.
     fn pools(&self) -> &Arc<WorkerPools> {
-        let slot = crate::workers::current_slot();
-        &self.workers[slot % self.workers.len()]
+        let shared = self.workers.len() - 1;
+        let index = match crate::workers::current_worker() {
+            Some(slot) if shared > 0 => slot % shared,
+            _ => shared,
+        };
+        &self.workers[index]
     }
 
     /// Sends `request` (see [`accepts`](Self::accepts)) and returns the response head; the body
