@@ -265,3 +265,27 @@ async fn disabled_keys_are_never_used_and_aliases_rename_the_model() {
         "{models:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_cannot_be_a_header_is_a_clear_error_that_never_quotes_it() {
+    let gw = start(|base| {
+        providers(&[(
+            "openai",
+            provider(
+                base,
+                json!([{ "name": "broken", "value": "sk-line\nbreak", "models": ["*"] }]),
+            ),
+        )])
+    })
+    .await;
+    let resp = gw.chat("openai/gpt-4o", "hi").await;
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("key \\\"broken\\\" of provider openai"),
+        "{body}"
+    );
+    assert!(body.contains("cannot be sent in an HTTP header"), "{body}");
+    assert!(!body.contains("sk-line"), "the key leaked: {body}");
+    assert_eq!(gw.upstream_calls(), 0);
+}

@@ -190,12 +190,25 @@ impl OpenAiCompatible {
 
     /// The headers of a JSON `POST`: the key as a bearer token, the caller's forwarded
     /// headers, `Content-Type`, and `Accept` for event streams.
-    fn post_headers(&self, cx: &CallContext<'_>, event_stream: bool) -> HeaderMap {
+    /// Fails when the key's value cannot travel in a header (the error never quotes it).
+    fn post_headers(
+        &self,
+        cx: &CallContext<'_>,
+        event_stream: bool,
+    ) -> Result<HeaderMap, BifrostError> {
         let mut headers = HeaderMap::with_capacity(4 + cx.extra_headers.len());
-        if !cx.key.value.is_empty()
-            && let Ok(mut bearer) =
-                HeaderValue::try_from(format!("Bearer {}", cx.key.value.expose()))
-        {
+        if !cx.key.value.is_empty() {
+            let mut bearer = HeaderValue::try_from(format!("Bearer {}", cx.key.value.expose()))
+                .map_err(|_| {
+                    BifrostError::new(
+                        ErrorKind::ProviderNotConfigured,
+                        format!(
+                            "the value of key {:?} of provider {} contains characters that \
+                             cannot be sent in an HTTP header",
+                            cx.key.name, self.name
+                        ),
+                    )
+                })?;
             bearer.set_sensitive(true);
             headers.insert(http::header::AUTHORIZATION, bearer);
         }
@@ -212,7 +225,7 @@ impl OpenAiCompatible {
                 HeaderValue::from_static("text/event-stream"),
             );
         }
-        headers
+        Ok(headers)
     }
 
     /// Sends a JSON `POST` and returns the successful response, or the upstream's error.
@@ -223,7 +236,7 @@ impl OpenAiCompatible {
         body: Vec<u8>,
         event_stream: bool,
     ) -> Result<reqwest::Response, BifrostError> {
-        let headers = self.post_headers(cx, event_stream);
+        let headers = self.post_headers(cx, event_stream)?;
         let resp = self
             .client
             .post_bytes(url, headers, body)
