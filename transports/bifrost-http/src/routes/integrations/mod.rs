@@ -36,6 +36,24 @@ pub(crate) fn speaks_family(state: &AppState, provider: &str, family: &str) -> b
             })
 }
 
+/// Starts a streamed request (see [`bifrost_core::Bifrost::execute_stream`]) and logs which
+/// provider and model serve it.
+pub(crate) async fn start_stream(
+    state: &AppState,
+    ctx: bifrost_core::RequestContext,
+    request: bifrost_core::schemas::Request,
+    request_id: &str,
+) -> Result<bifrost_core::ResponseStream, BifrostError> {
+    let stream = state.bifrost.execute_stream(ctx, request).await?;
+    tracing::debug!(
+        request_id,
+        provider = stream.provider(),
+        model = stream.model(),
+        "stream started"
+    );
+    Ok(stream)
+}
+
 /// `value` as a JSON answer: `stamp` adds the route's request-id headers, and `on_error` answers
 /// (in the route's error shape) when `value` cannot be serialized.
 pub(crate) fn json_answer<T: serde::Serialize>(

@@ -170,13 +170,7 @@ impl Call<'_> {
             adapt_for_other_provider(chat);
         }
         if stream {
-            let stream = self.state.bifrost.execute_stream(ctx, request).await?;
-            tracing::debug!(
-                request_id = self.request_id,
-                provider = stream.provider(),
-                model = stream.model(),
-                "stream started"
-            );
+            let stream = super::start_stream(self.state, ctx, request, self.request_id).await?;
             return Ok(stream::stream_response(stream, self.request_id));
         }
         match self.state.bifrost.execute(&mut ctx, request).await? {
@@ -232,13 +226,7 @@ impl Call<'_> {
             adapt_anthropic_for_other_provider(chat);
         }
         if stream {
-            let stream = self.state.bifrost.execute_stream(ctx, request).await?;
-            tracing::debug!(
-                request_id = self.request_id,
-                provider = stream.provider(),
-                model = stream.model(),
-                "stream started"
-            );
+            let stream = super::start_stream(self.state, ctx, request, self.request_id).await?;
             return Ok(invoke_stream::stream_response(stream, self.request_id));
         }
         match self.state.bifrost.execute(&mut ctx, request).await? {

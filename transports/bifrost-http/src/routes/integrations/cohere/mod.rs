@@ -99,13 +99,7 @@ async fn chat(State(state): State<Arc<AppState>>, req: Request) -> Response {
             adapt_for_other_provider(chat);
         }
         if request.is_stream() {
-            let stream = state.bifrost.execute_stream(ctx, request).await?;
-            tracing::debug!(
-                request_id,
-                provider = stream.provider(),
-                model = stream.model(),
-                "stream started"
-            );
+            let stream = super::start_stream(&state, ctx, request, &request_id).await?;
             return Ok(sse::stream_response(stream, &request_id));
         }
         match state.bifrost.execute(&mut ctx, request).await? {

@@ -196,13 +196,7 @@ impl Call<'_> {
             adapt_for_other_provider(chat);
         }
         if let Some(sse) = stream {
-            let stream = self.state.bifrost.execute_stream(ctx, request).await?;
-            tracing::debug!(
-                request_id = self.request_id,
-                provider = stream.provider(),
-                model = stream.model(),
-                "stream started"
-            );
+            let stream = super::start_stream(self.state, ctx, request, self.request_id).await?;
             return Ok(stream::stream_response(stream, self.request_id, sse));
         }
         match self.state.bifrost.execute(&mut ctx, request).await? {
