@@ -286,7 +286,7 @@ async fn simple_chat() {
     };
     let req = h
         .bifrost
-        .request(RequestBody::Chat(chat_request(simple_body())))
+        .request(RequestBody::Chat(Box::new(chat_request(simple_body()))))
         .unwrap();
     let Response::Chat(resp) = h.bifrost.execute(&mut ctx, req).await.unwrap() else {
         panic!("expected a chat response")
@@ -939,7 +939,7 @@ async fn wrong_key_gets_anthropic_401() {
     };
     let req = h
         .bifrost
-        .request(RequestBody::Chat(chat_request(simple_body())))
+        .request(RequestBody::Chat(Box::new(chat_request(simple_body()))))
         .unwrap();
     let err = h.bifrost.execute(&mut ctx, req).await.unwrap_err();
     assert_eq!(err.status(), 401);
@@ -972,7 +972,10 @@ async fn count_tokens() {
     }))
     .unwrap();
     let mut ctx = RequestContext::default();
-    let req = h.bifrost.request(RequestBody::CountTokens(req)).unwrap();
+    let req = h
+        .bifrost
+        .request(RequestBody::CountTokens(Box::new(req)))
+        .unwrap();
     let Response::CountTokens(count) = h.bifrost.execute(&mut ctx, req).await.unwrap() else {
         panic!("expected a token count")
     };

@@ -292,7 +292,7 @@ async fn wrong_key_gets_native_error() {
         ..RequestContext::default()
     };
     let req = b
-        .request(RequestBody::Chat(simple_chat_req(MODEL)))
+        .request(RequestBody::Chat(Box::new(simple_chat_req(MODEL))))
         .unwrap();
     let err = b.execute(&mut ctx, req).await.unwrap_err();
     assert_eq!(err.status(), 401);

@@ -391,7 +391,7 @@ async fn wrong_key_gets_native_error() {
         ..RequestContext::default()
     };
     let req = b
-        .request(RequestBody::Chat(simple_chat_req(MODEL)))
+        .request(RequestBody::Chat(Box::new(simple_chat_req(MODEL))))
         .unwrap();
     let err = b.execute(&mut ctx, req).await.unwrap_err();
     assert_eq!(err.status(), 403);
@@ -414,7 +414,7 @@ async fn wrong_key_gets_native_error() {
         0,
     );
     let req = unknown
-        .request(RequestBody::Chat(simple_chat_req(MODEL)))
+        .request(RequestBody::Chat(Box::new(simple_chat_req(MODEL))))
         .unwrap();
     let err = unknown.execute(&mut ctx, req).await.unwrap_err();
     assert_eq!(err.error_type(), Some("UnrecognizedClientException"));

@@ -302,7 +302,7 @@ async fn wrong_key_gets_native_error() {
         ..RequestContext::default()
     };
     let req = b
-        .request(RequestBody::Chat(simple_chat_req(MODEL)))
+        .request(RequestBody::Chat(Box::new(simple_chat_req(MODEL))))
         .unwrap();
     let err = b.execute(&mut ctx, req).await.unwrap_err();
     assert_eq!(err.status(), 401);
@@ -373,14 +373,14 @@ async fn rerank() {
         json!("The Seine flows through Paris"),
     ];
     let req = b
-        .request(RequestBody::Rerank(RerankRequest {
+        .request(RequestBody::Rerank(Box::new(RerankRequest {
             model: "cohere/rerank-v3.5".into(),
             query: "capital of France".into(),
             documents: docs.clone(),
             top_n: Some(2),
             return_documents: Some(true),
             ..RerankRequest::default()
-        }))
+        })))
         .unwrap();
     let Response::Rerank(resp) = b
         .execute(&mut RequestContext::default(), req)

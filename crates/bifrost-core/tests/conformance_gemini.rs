@@ -136,7 +136,7 @@ async fn passthrough_forwards_native_requests_with_the_gateway_key() {
         provider: "gemini".to_owned(),
         model: common::MODEL.to_owned(),
         fallbacks: Vec::new(),
-        body: RequestBody::Passthrough(PassthroughRequest {
+        body: RequestBody::Passthrough(Box::new(PassthroughRequest {
             method: "POST".to_owned(),
             path: path.to_owned(),
             query: Some(query.to_owned()),
@@ -144,7 +144,7 @@ async fn passthrough_forwards_native_requests_with_the_gateway_key() {
             body: bytes::Bytes::from(native.to_string()),
             model: common::MODEL.to_owned(),
             stream,
-        }),
+        })),
     };
     let mut ctx = bifrost_core::RequestContext::default();
     let resp = h

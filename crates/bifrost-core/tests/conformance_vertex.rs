@@ -249,8 +249,8 @@ async fn anthropic_stream_through_vertex() {
     ));
     let req = h
         .bifrost
-        .request(bifrost_core::schemas::RequestBody::Chat(claude_request(
-            &h, true,
+        .request(bifrost_core::schemas::RequestBody::Chat(Box::new(
+            claude_request(&h, true),
         )))
         .unwrap();
     let stream = h.bifrost.execute_stream(ctx, req).await.unwrap();
@@ -286,7 +286,9 @@ async fn anthropic_count_tokens_and_errors_through_vertex() {
     let mut ctx = bifrost_core::RequestContext::default();
     let req = h
         .bifrost
-        .request(bifrost_core::schemas::RequestBody::CountTokens(req))
+        .request(bifrost_core::schemas::RequestBody::CountTokens(Box::new(
+            req,
+        )))
         .unwrap();
     let resp = h.bifrost.execute(&mut ctx, req).await.unwrap();
     let bifrost_core::schemas::Response::CountTokens(count) = resp else {

@@ -585,7 +585,7 @@ impl Plugin for Recorder {
             .unwrap()
             .push(format!("post:{}:{what}", self.name));
         if self.recover && matches!(outcome, Outcome::Error(_)) {
-            *outcome = Outcome::Response(Response::Chat(response("recovered", "m")));
+            *outcome = Outcome::Response(Response::Chat(Box::new(response("recovered", "m"))));
         }
         Ok(())
     }
@@ -622,7 +622,8 @@ fn recorder(name: &'static str, log: &Arc<Mutex<Vec<String>>>) -> Recorder {
 async fn post_hooks_run_in_reverse_only_for_plugins_whose_pre_hook_ran() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut cache = recorder("cache", &log);
-    cache.short = Some(|| ShortCircuit::Response(Response::Chat(response("cached", "m"))));
+    cache.short =
+        Some(|| ShortCircuit::Response(Response::Chat(Box::new(response("cached", "m")))));
     let plugins: Vec<Arc<dyn Plugin>> = vec![
         Arc::new(recorder("first", &log)),
         Arc::new(recorder("broken", &log)),
@@ -864,8 +865,8 @@ async fn key_pins_bypass_weighting_and_unknown_pins_fail() {
         let mut ctx = snapshot_req(bifrost_core::KeyPin::Name("b".into()));
         let req = h
             .bifrost
-            .request(bifrost_core::schemas::RequestBody::Chat(chat_request(
-                "openai/gpt-4o",
+            .request(bifrost_core::schemas::RequestBody::Chat(Box::new(
+                chat_request("openai/gpt-4o"),
             )))
             .unwrap();
         h.bifrost.execute(&mut ctx, req).await.unwrap();
@@ -874,8 +875,8 @@ async fn key_pins_bypass_weighting_and_unknown_pins_fail() {
     let mut ctx = snapshot_req(bifrost_core::KeyPin::Id("nope".into()));
     let req = h
         .bifrost
-        .request(bifrost_core::schemas::RequestBody::Chat(chat_request(
-            "openai/gpt-4o",
+        .request(bifrost_core::schemas::RequestBody::Chat(Box::new(
+            chat_request("openai/gpt-4o"),
         )))
         .unwrap();
     let err = h.bifrost.execute(&mut ctx, req).await.unwrap_err();
@@ -920,7 +921,7 @@ async fn passthrough_requests_run_the_whole_plugin_pipeline() {
         provider: "openai".into(),
         model: "gpt-4o".into(),
         fallbacks: vec![],
-        body: bifrost_core::schemas::RequestBody::Passthrough(
+        body: bifrost_core::schemas::RequestBody::Passthrough(Box::new(
             bifrost_core::schemas::PassthroughRequest {
                 method: "POST".into(),
                 path: "/v1/chat/completions".into(),
@@ -928,7 +929,7 @@ async fn passthrough_requests_run_the_whole_plugin_pipeline() {
                 model: "gpt-4o".into(),
                 ..Default::default()
             },
-        ),
+        )),
     };
     let Response::Passthrough(r) = h.bifrost.execute(&mut ctx, req).await.unwrap() else {
         panic!("expected a passthrough answer")

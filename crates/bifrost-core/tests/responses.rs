@@ -330,7 +330,12 @@ async fn a_plugin_answer_streams_as_responses_events() {
         .responses(request("primary/m1", "cached"))
         .await
         .unwrap();
-    let h = harness(0, 0, true, Some(Response::Responses(planted.clone())));
+    let h = harness(
+        0,
+        0,
+        true,
+        Some(Response::Responses(Box::new(planted.clone()))),
+    );
     let events = collect(
         h.bifrost
             .responses_stream(request("primary/m1", "cached"))
@@ -370,7 +375,10 @@ async fn requests_keep_their_type_through_the_engine() {
     let h = harness(0, 0, true, None);
     let mut req = request("primary/m1", "x");
     req.stream = Some(true);
-    let built = h.bifrost.request(RequestBody::Responses(req)).unwrap();
+    let built = h
+        .bifrost
+        .request(RequestBody::Responses(Box::new(req)))
+        .unwrap();
     assert_eq!(built.request_type(), RequestType::ResponsesStream);
     assert!(built.is_stream());
     let err = h

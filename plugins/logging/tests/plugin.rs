@@ -23,7 +23,7 @@ fn request(text: &str) -> Request {
         provider: "openai".into(),
         model: "gpt-4o".into(),
         fallbacks: Vec::new(),
-        body: RequestBody::Chat(body),
+        body: RequestBody::Chat(Box::new(body)),
     }
 }
 

@@ -171,7 +171,7 @@ fn completion(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     if target.is_text_completion() {
-        return Response::TextCompletion(TextCompletionResponse {
+        return Response::TextCompletion(Box::new(TextCompletionResponse {
             id,
             object: "text_completion".to_owned(),
             created,
@@ -187,9 +187,9 @@ fn completion(
             system_fingerprint: None,
             extra_fields: Some(extra_fields),
             extra: ExtraMap::new(),
-        });
+        }));
     }
-    Response::Chat(ChatResponse {
+    Response::Chat(Box::new(ChatResponse {
         id,
         object: "chat.completion".to_owned(),
         created,
@@ -206,7 +206,7 @@ fn completion(
         service_tier: None,
         extra_fields: Some(extra_fields),
         extra: ExtraMap::new(),
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -259,14 +259,14 @@ mod tests {
     }
 
     fn chat(messages: &[&str]) -> RequestBody {
-        RequestBody::Chat(ChatRequest {
+        RequestBody::Chat(Box::new(ChatRequest {
             model: "gpt-4o".into(),
             messages: messages
                 .iter()
                 .map(|m| ChatMessage::text(Role::User, *m))
                 .collect(),
             ..ChatRequest::default()
-        })
+        }))
     }
 
     #[test]
@@ -307,24 +307,24 @@ mod tests {
             bifrost_core::schemas::ContentPart::text("this"),
         ]));
         req.messages.push(parts);
-        let body = RequestBody::Chat(req);
+        let body = RequestBody::Chat(Box::new(req));
         let view = RequestView::new("p", "m", &body);
         assert_eq!(view.text(), "be brief look at this");
     }
 
     #[test]
     fn prompt_text_is_the_prompt_or_its_strings_concatenated() {
-        let body = RequestBody::TextCompletion(TextCompletionRequest {
+        let body = RequestBody::TextCompletion(Box::new(TextCompletionRequest {
             prompt: json!(["ab", "cd"]),
             ..TextCompletionRequest::default()
-        });
+        }));
         let view = RequestView::new("openai", "m", &body);
         assert_eq!(view.text(), "abcd");
         assert_eq!(view.size(), 7 + 4);
-        let body = RequestBody::TextCompletion(TextCompletionRequest {
+        let body = RequestBody::TextCompletion(Box::new(TextCompletionRequest {
             prompt: json!("tell me a story"),
             ..TextCompletionRequest::default()
-        });
+        }));
         assert!(
             rule(json!({"message_regex": "story$"}))
                 .matches(&RequestView::new("openai", "m", &body))

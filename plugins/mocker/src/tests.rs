@@ -35,7 +35,7 @@ fn chat_to(provider: &str, model: &str, texts: &[&str], stream: bool) -> Request
         provider: provider.into(),
         model: model.into(),
         fallbacks: Vec::new(),
-        body: RequestBody::Chat(ChatRequest {
+        body: RequestBody::Chat(Box::new(ChatRequest {
             model: model.into(),
             messages: texts
                 .iter()
@@ -43,7 +43,7 @@ fn chat_to(provider: &str, model: &str, texts: &[&str], stream: bool) -> Request
                 .collect(),
             stream: stream.then_some(true),
             ..ChatRequest::default()
-        }),
+        })),
     }
 }
 
@@ -58,7 +58,7 @@ async fn run(plugin: &MockerPlugin, mut req: Request) -> PreHookOutcome {
 
 fn chat_response(outcome: PreHookOutcome) -> ChatResponse {
     match outcome {
-        PreHookOutcome::ShortCircuit(ShortCircuit::Response(Response::Chat(r))) => r,
+        PreHookOutcome::ShortCircuit(ShortCircuit::Response(Response::Chat(r))) => *r,
         other => panic!("expected a chat response, got {other:?}"),
     }
 }
@@ -404,11 +404,11 @@ async fn streamed_chat_gets_a_complete_response_and_text_completions_a_text_resp
         provider: "openai".into(),
         model: "gpt-3.5-turbo-instruct".into(),
         fallbacks: Vec::new(),
-        body: RequestBody::TextCompletion(TextCompletionRequest {
+        body: RequestBody::TextCompletion(Box::new(TextCompletionRequest {
             model: "gpt-3.5-turbo-instruct".into(),
             prompt: json!("Say hi"),
             ..TextCompletionRequest::default()
-        }),
+        })),
     };
     match run(&p, text).await {
         PreHookOutcome::ShortCircuit(ShortCircuit::Response(Response::TextCompletion(r))) => {
@@ -428,11 +428,11 @@ async fn other_request_types_and_skipped_requests_pass_through() {
         provider: "openai".into(),
         model: "text-embedding-3-small".into(),
         fallbacks: Vec::new(),
-        body: RequestBody::Embedding(EmbeddingRequest {
+        body: RequestBody::Embedding(Box::new(EmbeddingRequest {
             model: "text-embedding-3-small".into(),
             input: json!("hello"),
             ..EmbeddingRequest::default()
-        }),
+        })),
     };
     assert!(passes(&run(&p, embedding).await));
 

@@ -18,15 +18,15 @@ fn request() -> Request {
         provider: "openai".into(),
         model: "gpt-4o-mini".into(),
         fallbacks: Vec::new(),
-        body: RequestBody::Chat(ChatRequest {
+        body: RequestBody::Chat(Box::new(ChatRequest {
             model: "gpt-4o-mini".into(),
             ..ChatRequest::default()
-        }),
+        })),
     }
 }
 
 fn response() -> Response {
-    Response::Chat(ChatResponse {
+    Response::Chat(Box::new(ChatResponse {
         usage: Some(Usage {
             prompt_tokens: 28,
             completion_tokens: 21,
@@ -34,7 +34,7 @@ fn response() -> Response {
             ..Usage::default()
         }),
         ..ChatResponse::default()
-    })
+    }))
 }
 
 fn attempt() -> Attempt {

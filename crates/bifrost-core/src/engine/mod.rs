@@ -201,9 +201,9 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::Chat(request))?;
+        let req = self.request(RequestBody::Chat(Box::new(request)))?;
         match self.execute(&mut ctx, req).await? {
-            Response::Chat(r) => Ok(r),
+            Response::Chat(r) => Ok(*r),
             _ => Err(BifrostError::internal(
                 "unexpected response type for a chat request",
             )),
@@ -220,7 +220,7 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::Chat(request))?;
+        let req = self.request(RequestBody::Chat(Box::new(request)))?;
         self.execute_stream(ctx, req).await
     }
 
@@ -233,9 +233,9 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::TextCompletion(request))?;
+        let req = self.request(RequestBody::TextCompletion(Box::new(request)))?;
         match self.execute(&mut ctx, req).await? {
-            Response::TextCompletion(r) => Ok(r),
+            Response::TextCompletion(r) => Ok(*r),
             _ => Err(BifrostError::internal(
                 "unexpected response type for a text completion",
             )),
@@ -251,9 +251,9 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::Embedding(request))?;
+        let req = self.request(RequestBody::Embedding(Box::new(request)))?;
         match self.execute(&mut ctx, req).await? {
-            Response::Embedding(r) => Ok(r),
+            Response::Embedding(r) => Ok(*r),
             _ => Err(BifrostError::internal(
                 "unexpected response type for embeddings",
             )),
@@ -271,9 +271,9 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::Responses(request))?;
+        let req = self.request(RequestBody::Responses(Box::new(request)))?;
         match self.execute(&mut ctx, req).await? {
-            Response::Responses(r) => Ok(r),
+            Response::Responses(r) => Ok(*r),
             _ => Err(BifrostError::internal(
                 "unexpected response type for a responses request",
             )),
@@ -290,7 +290,7 @@ impl Bifrost {
             model_requested: request.model.clone(),
             ..RequestContext::default()
         };
-        let req = self.request(RequestBody::Responses(request))?;
+        let req = self.request(RequestBody::Responses(Box::new(request)))?;
         self.execute_stream(ctx, req).await
     }
 
@@ -627,54 +627,57 @@ impl Bifrost {
         };
         match &mut req.body {
             RequestBody::Chat(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, body, calls::chat_stream).await?;
+                let peeked =
+                    with_retries(state, ctx, &model, &mut **body, calls::chat_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::Chat(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::chat).await?;
-                Ok(Answer::Response(Response::Chat(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::chat).await?;
+                Ok(Answer::Response(Response::Chat(Box::new(r))))
             }
             RequestBody::TextCompletion(body) if body.is_stream() => {
-                let peeked = with_retries(state, ctx, &model, body, calls::text_stream).await?;
+                let peeked =
+                    with_retries(state, ctx, &model, &mut **body, calls::text_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::TextCompletion(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::text).await?;
-                Ok(Answer::Response(Response::TextCompletion(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::text).await?;
+                Ok(Answer::Response(Response::TextCompletion(Box::new(r))))
             }
             RequestBody::Responses(body) if body.is_stream() => {
                 let peeked =
-                    with_retries(state, ctx, &model, body, calls::responses_stream).await?;
+                    with_retries(state, ctx, &model, &mut **body, calls::responses_stream).await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::Responses(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::responses).await?;
-                Ok(Answer::Response(Response::Responses(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::responses).await?;
+                Ok(Answer::Response(Response::Responses(Box::new(r))))
             }
             RequestBody::Embedding(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::embedding).await?;
-                Ok(Answer::Response(Response::Embedding(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::embedding).await?;
+                Ok(Answer::Response(Response::Embedding(Box::new(r))))
             }
             RequestBody::CountTokens(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::count_tokens).await?;
-                Ok(Answer::Response(Response::CountTokens(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::count_tokens).await?;
+                Ok(Answer::Response(Response::CountTokens(Box::new(r))))
             }
             RequestBody::Rerank(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::rerank).await?;
-                Ok(Answer::Response(Response::Rerank(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::rerank).await?;
+                Ok(Answer::Response(Response::Rerank(Box::new(r))))
             }
             RequestBody::Passthrough(body) if body.stream => {
                 let peeked =
-                    with_retries(state, ctx, &model, body, calls::passthrough_stream).await?;
+                    with_retries(state, ctx, &model, &mut **body, calls::passthrough_stream)
+                        .await?;
                 Ok(into_stream(peeked))
             }
             RequestBody::Passthrough(body) => {
-                let r = with_retries(state, ctx, &model, body, calls::passthrough).await?;
-                Ok(Answer::Response(Response::Passthrough(r)))
+                let r = with_retries(state, ctx, &model, &mut **body, calls::passthrough).await?;
+                Ok(Answer::Response(Response::Passthrough(Box::new(r))))
             }
             RequestBody::ListModels(body) => {
                 let r = with_retries(state, ctx, &model, body, calls::list_models).await?;
-                Ok(Answer::Response(Response::ListModels(r)))
+                Ok(Answer::Response(Response::ListModels(Box::new(r))))
             }
         }
     }

@@ -255,9 +255,9 @@ pub(crate) fn pipeline(setup: StreamSetup) -> ResponseStream {
 /// that answer a streamed request with a whole response, such as a cache or a mock).
 pub fn stream_from_response(response: Response) -> ChunkStream {
     let chunks: Vec<Result<StreamChunk, BifrostError>> = match response {
-        Response::Chat(r) => chat_chunks(r).into_iter().map(Ok).collect(),
-        Response::TextCompletion(r) => text_chunks(r).into_iter().map(Ok).collect(),
-        Response::Responses(r) => crate::providers::common::responses::events_from_response(r)
+        Response::Chat(r) => chat_chunks(*r).into_iter().map(Ok).collect(),
+        Response::TextCompletion(r) => text_chunks(*r).into_iter().map(Ok).collect(),
+        Response::Responses(r) => crate::providers::common::responses::events_from_response(*r)
             .into_iter()
             .map(|e| Ok(StreamChunk::Responses(e)))
             .collect(),

@@ -111,21 +111,21 @@ pub struct ListModelsRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestBody {
     /// Chat completion.
-    Chat(ChatRequest),
+    Chat(Box<ChatRequest>),
     /// Text completion.
-    TextCompletion(TextCompletionRequest),
+    TextCompletion(Box<TextCompletionRequest>),
     /// Embeddings.
-    Embedding(EmbeddingRequest),
+    Embedding(Box<EmbeddingRequest>),
     /// Model listing.
     ListModels(ListModelsRequest),
     /// Token counting.
-    CountTokens(CountTokensRequest),
+    CountTokens(Box<CountTokensRequest>),
     /// Reranking.
-    Rerank(RerankRequest),
+    Rerank(Box<RerankRequest>),
     /// OpenAI Responses API.
-    Responses(ResponsesRequest),
+    Responses(Box<ResponsesRequest>),
     /// A native request forwarded without conversion.
-    Passthrough(PassthroughRequest),
+    Passthrough(Box<PassthroughRequest>),
 }
 
 impl RequestBody {
@@ -244,21 +244,21 @@ impl std::fmt::Display for ModelRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     /// Chat completion.
-    Chat(ChatResponse),
+    Chat(Box<ChatResponse>),
     /// Text completion.
-    TextCompletion(TextCompletionResponse),
+    TextCompletion(Box<TextCompletionResponse>),
     /// Embeddings.
-    Embedding(EmbeddingResponse),
+    Embedding(Box<EmbeddingResponse>),
     /// Model listing.
-    ListModels(ListModelsResponse),
+    ListModels(Box<ListModelsResponse>),
     /// Token count.
-    CountTokens(CountTokensResponse),
+    CountTokens(Box<CountTokensResponse>),
     /// Reranking.
-    Rerank(RerankResponse),
+    Rerank(Box<RerankResponse>),
     /// OpenAI Responses API.
-    Responses(ResponsesResponse),
+    Responses(Box<ResponsesResponse>),
     /// A native answer relayed without conversion.
-    Passthrough(PassthroughResponse),
+    Passthrough(Box<PassthroughResponse>),
 }
 
 impl Response {
@@ -311,5 +311,20 @@ impl Response {
             Self::Responses(r) => r.status.as_deref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Requests and answers move through several layers of futures by value; their bodies are
+    /// boxed so that each move copies a pointer, not a kilobyte of schema.
+    #[test]
+    fn request_and_response_bodies_are_boxed() {
+        assert!(std::mem::size_of::<ChatRequest>() > 256);
+        assert!(std::mem::size_of::<RequestBody>() <= 32);
+        assert!(std::mem::size_of::<Response>() <= 16);
+        assert!(std::mem::size_of::<Request>() <= 128);
     }
 }

@@ -205,7 +205,9 @@ impl Harness {
         body["model"] = Value::String(self.model());
         let req: CountTokensRequest = serde_json::from_value(body).unwrap();
         let mut ctx = RequestContext::default();
-        let req = self.bifrost.request(RequestBody::CountTokens(req))?;
+        let req = self
+            .bifrost
+            .request(RequestBody::CountTokens(Box::new(req)))?;
         self.bifrost.execute(&mut ctx, req).await
     }
 }

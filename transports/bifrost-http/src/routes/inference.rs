@@ -82,7 +82,7 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                 )
                 .with_param("messages"));
             }
-            RequestBody::Chat(req)
+            RequestBody::Chat(Box::new(req))
         }
         Route::Text => {
             let req: TextCompletionRequest = parse_json(bytes)?;
@@ -92,7 +92,7 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                 )
                 .with_param("prompt"));
             }
-            RequestBody::TextCompletion(req)
+            RequestBody::TextCompletion(Box::new(req))
         }
         Route::Embeddings => {
             let req: EmbeddingRequest = parse_json(bytes)?;
@@ -108,7 +108,7 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                         .with_param("input"),
                 );
             }
-            RequestBody::Embedding(req)
+            RequestBody::Embedding(Box::new(req))
         }
         Route::Responses => {
             let req: ResponsesRequest = parse_json(bytes)?;
@@ -118,7 +118,7 @@ pub fn parse_body(route: Route, bytes: &[u8]) -> Result<RequestBody, BifrostErro
                         .with_param("input"),
                 );
             }
-            RequestBody::Responses(req)
+            RequestBody::Responses(Box::new(req))
         }
     })
 }
@@ -160,7 +160,8 @@ pub async fn run_with(
         Err(e) => return failed(&e, &request_id),
     };
     if request.is_stream() {
-        return match state.bifrost.execute_stream(ctx, request).await {
+        // Boxed: a stream's setup is large and only streamed requests need it.
+        return match Box::pin(state.bifrost.execute_stream(ctx, request)).await {
             Ok(stream) => {
                 tracing::debug!(
                     request_id,

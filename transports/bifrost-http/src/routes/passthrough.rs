@@ -152,7 +152,7 @@ async fn forward(state: &AppState, provider: &str, path: String, req: Request) -
         provider: provider.to_owned(),
         model: model.clone(),
         fallbacks: Vec::new(),
-        body: RequestBody::Passthrough(PassthroughRequest {
+        body: RequestBody::Passthrough(Box::new(PassthroughRequest {
             method: parts.method.to_string(),
             path,
             query,
@@ -160,7 +160,7 @@ async fn forward(state: &AppState, provider: &str, path: String, req: Request) -
             body: bytes,
             model,
             stream,
-        }),
+        })),
     };
     if stream {
         let mut s = match state.bifrost.execute_stream(ctx, request).await {

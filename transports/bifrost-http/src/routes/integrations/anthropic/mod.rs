@@ -124,7 +124,7 @@ async fn run_messages(
     ctx.model_requested.clone_from(&chat.model);
     let mut request = state
         .bifrost
-        .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
+        .request_with_default(RequestBody::Chat(Box::new(chat)), Some(PROVIDER))?;
     if speaks_family(state, &request.provider, PROVIDER) {
         forward_headers(&mut ctx);
     } else if let RequestBody::Chat(chat) = &mut request.body {
@@ -143,7 +143,7 @@ async fn run_messages(
                 "request served"
             );
             Ok(json_answer(
-                &response::to_message(chat, request_id),
+                &response::to_message(*chat, request_id),
                 request_id,
             ))
         }
@@ -169,7 +169,7 @@ async fn count_tokens(State(state): State<Arc<AppState>>, req: Request) -> Respo
         ctx.model_requested.clone_from(&count.model);
         let request = state
             .bifrost
-            .request_with_default(RequestBody::CountTokens(count), Some(PROVIDER))?;
+            .request_with_default(RequestBody::CountTokens(Box::new(count)), Some(PROVIDER))?;
         if speaks_family(&state, &request.provider, PROVIDER) {
             forward_headers(&mut ctx);
         }

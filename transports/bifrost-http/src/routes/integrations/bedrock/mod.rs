@@ -163,7 +163,7 @@ impl Call<'_> {
         let mut request = self
             .state
             .bifrost
-            .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Chat(Box::new(chat)), Some(PROVIDER))?;
         if !speaks_family(self.state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
         {
@@ -218,7 +218,7 @@ impl Call<'_> {
         let mut request = self
             .state
             .bifrost
-            .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Chat(Box::new(chat)), Some(PROVIDER))?;
         if !speaks_family(self.state, &request.provider, "anthropic")
             && !speaks_family(self.state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
@@ -233,7 +233,7 @@ impl Call<'_> {
             EngineResponse::Chat(chat) => {
                 self.served(&ctx);
                 Ok(json_answer(
-                    &to_message(chat, self.request_id),
+                    &to_message(*chat, self.request_id),
                     self.request_id,
                 ))
             }
@@ -266,7 +266,7 @@ impl Call<'_> {
             provider: provider.to_owned(),
             model: model.to_owned(),
             fallbacks: Vec::new(),
-            body: RequestBody::Passthrough(PassthroughRequest {
+            body: RequestBody::Passthrough(Box::new(PassthroughRequest {
                 method: "POST".to_owned(),
                 path: if stream {
                     "/invoke-with-response-stream".to_owned()
@@ -278,7 +278,7 @@ impl Call<'_> {
                 body: bytes,
                 model: model.to_owned(),
                 stream,
-            }),
+            })),
         };
         if stream {
             return self.relay_stream(ctx, request).await;

@@ -92,7 +92,7 @@ async fn chat(State(state): State<Arc<AppState>>, req: Request) -> Response {
         ctx.model_requested.clone_from(&chat.model);
         let mut request = state
             .bifrost
-            .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Chat(Box::new(chat)), Some(PROVIDER))?;
         if !speaks_family(&state, &request.provider, PROVIDER)
             && let RequestBody::Chat(chat) = &mut request.body
         {
@@ -131,7 +131,7 @@ async fn embed(State(state): State<Arc<AppState>>, req: Request) -> Response {
         ctx.model_requested.clone_from(&embedding.model);
         let mut request = state
             .bifrost
-            .request_with_default(RequestBody::Embedding(embedding), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Embedding(Box::new(embedding)), Some(PROVIDER))?;
         if !speaks_family(&state, &request.provider, PROVIDER)
             && let RequestBody::Embedding(e) = &mut request.body
         {
@@ -164,7 +164,7 @@ async fn rerank(State(state): State<Arc<AppState>>, req: Request) -> Response {
         ctx.model_requested.clone_from(&rerank.model);
         let request = state
             .bifrost
-            .request_with_default(RequestBody::Rerank(rerank), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Rerank(Box::new(rerank)), Some(PROVIDER))?;
         match state.bifrost.execute(&mut ctx, request).await? {
             EngineResponse::Rerank(r) => {
                 served(&ctx, &request_id);

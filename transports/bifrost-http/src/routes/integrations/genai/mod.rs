@@ -189,7 +189,7 @@ impl Call<'_> {
         let mut request = self
             .state
             .bifrost
-            .request_with_default(RequestBody::Chat(chat), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Chat(Box::new(chat)), Some(PROVIDER))?;
         if !speaks_gemini(self.state, &request.provider, &request.model)
             && let RequestBody::Chat(chat) = &mut request.body
         {
@@ -228,7 +228,7 @@ impl Call<'_> {
         let mut request = self
             .state
             .bifrost
-            .request_with_default(RequestBody::Embedding(embedding), Some(PROVIDER))?;
+            .request_with_default(RequestBody::Embedding(Box::new(embedding)), Some(PROVIDER))?;
         if !speaks_gemini(self.state, &request.provider, &request.model)
             && let RequestBody::Embedding(e) = &mut request.body
         {
@@ -258,7 +258,7 @@ impl Call<'_> {
         let mut request = self
             .state
             .bifrost
-            .request_with_default(RequestBody::CountTokens(count), Some(PROVIDER))?;
+            .request_with_default(RequestBody::CountTokens(Box::new(count)), Some(PROVIDER))?;
         if !speaks_gemini(self.state, &request.provider, &request.model)
             && let RequestBody::CountTokens(c) = &mut request.body
         {
