@@ -26,15 +26,18 @@ use crate::cap::OTHER;
 use crate::families::{self, LabelSet};
 use crate::keyed::Keyed;
 use crate::metrics::Metrics;
+use crate::shard::Shards;
 
-/// The HTTP children of one `(path, method, status, custom...)` label set.
+/// The HTTP children of one `(path, method, status, custom...)` label set, each kept per
+/// worker ([`Shards`]).
 #[derive(Debug)]
 pub struct HttpSeries {
+    names: Box<[String]>,
     values: Box<[Box<str>]>,
-    requests: Option<IntCounter>,
-    duration: Option<Histogram>,
-    request_size: Option<Histogram>,
-    response_size: Option<Histogram>,
+    requests: Shards<IntCounter>,
+    duration: Shards<Histogram>,
+    request_size: Shards<Histogram>,
+    response_size: Shards<Histogram>,
 }
 
 impl Keyed for HttpSeries {
@@ -44,59 +47,63 @@ impl Keyed for HttpSeries {
 }
 
 impl HttpSeries {
-    /// Creates the four children for `values` (parallel to `names`).
+    /// The series of `values` (parallel to `names`); children are created on first record.
     pub fn new(names: &[String], values: Box<[Box<str>]>) -> Self {
-        let labels = LabelSet {
-            names,
-            values: &values,
-            extra: &[],
-        };
         Self {
-            requests: families::counter(families::HTTP_REQUESTS, &labels),
-            duration: families::histogram(
-                families::HTTP_DURATION,
-                families::LATENCY_BUCKETS,
-                &labels,
-            ),
-            request_size: families::histogram(
-                families::HTTP_REQUEST_SIZE,
-                families::SIZE_BUCKETS,
-                &labels,
-            ),
-            response_size: families::histogram(
-                families::HTTP_RESPONSE_SIZE,
-                families::SIZE_BUCKETS,
-                &labels,
-            ),
+            names: names.into(),
             values,
+            requests: Shards::new(),
+            duration: Shards::new(),
+            request_size: Shards::new(),
+            response_size: Shards::new(),
         }
     }
 
+    fn labels(&self) -> LabelSet<'_> {
+        LabelSet {
+            names: &self.names,
+            values: &self.values,
+            extra: &[],
+        }
+    }
+
+    fn histogram<'a>(
+        &self,
+        shards: &'a Shards<Histogram>,
+        spec: families::Spec,
+        buckets: &[f64],
+    ) -> Option<&'a Histogram> {
+        shards.get_or_init(|| families::histogram(spec, buckets, &self.labels()))
+    }
+
     fn record(&self, seconds: f64, request_size: Option<u64>, response_size: u64) {
-        if let Some(c) = &self.requests {
+        let labels = || self.labels();
+        if let Some(c) = self
+            .requests
+            .get_or_init(|| families::counter(families::HTTP_REQUESTS, &labels()))
+        {
             c.inc();
         }
-        if let Some(h) = &self.duration {
+        let latency = families::LATENCY_BUCKETS;
+        if let Some(h) = self.histogram(&self.duration, families::HTTP_DURATION, latency) {
             h.observe(seconds);
         }
-        if let (Some(h), Some(size)) = (&self.request_size, request_size) {
+        let sizes = families::SIZE_BUCKETS;
+        if let Some(size) = request_size
+            && let Some(h) = self.histogram(&self.request_size, families::HTTP_REQUEST_SIZE, sizes)
+        {
             h.observe(size as f64);
         }
-        if let Some(h) = &self.response_size {
+        if let Some(h) = self.histogram(&self.response_size, families::HTTP_RESPONSE_SIZE, sizes) {
             h.observe(response_size as f64);
         }
     }
 
     /// Appends the children.
     pub fn collect_into(&self, out: &mut Vec<MetricFamily>) {
-        if let Some(c) = &self.requests {
-            families::collect_into(c, out);
-        }
-        for h in [&self.duration, &self.request_size, &self.response_size]
-            .into_iter()
-            .flatten()
-        {
-            families::collect_into(h, out);
+        self.requests.collect_into(out);
+        for h in [&self.duration, &self.request_size, &self.response_size] {
+            h.collect_into(out);
         }
     }
 }

@@ -45,6 +45,7 @@ pub mod keyed;
 pub mod metrics;
 pub mod plugin;
 pub mod series;
+pub mod shard;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! series maps and the Prometheus collector over them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bifrost_core::schemas::RequestType;
 use http::{HeaderMap, HeaderName};
@@ -15,6 +15,7 @@ use crate::families::{self, BASE_LABELS, HTTP_LABELS, KEY_UP_LABELS, LabelSet, R
 use crate::http::HttpSeries;
 use crate::keyed::{Keyed, KeyedMap, Lookup, owned};
 use crate::series::Series;
+use crate::shard::Shards;
 
 /// Most custom labels (`client.prometheus_labels`) a configuration may declare.
 pub const MAX_CUSTOM_LABELS: usize = 16;
@@ -88,7 +89,7 @@ pub struct Metrics {
     http: KeyedMap<HttpSeries>,
     key_up: KeyedMap<Child<IntGauge>>,
     rotations: KeyedMap<Child<IntCounter>>,
-    active: [OnceLock<Option<IntGauge>>; METHODS.len()],
+    active: [Shards<IntGauge>; METHODS.len()],
 }
 
 fn names(fixed: &[&str], custom: &[String]) -> Arc<[String]> {
@@ -129,7 +130,7 @@ impl Metrics {
             http: KeyedMap::new(series_limit),
             key_up: KeyedMap::new(MAX_SERIES),
             rotations: KeyedMap::new(MAX_SERIES),
-            active: std::array::from_fn(|_| OnceLock::new()),
+            active: std::array::from_fn(|_| Shards::new()),
         }
     }
 
@@ -240,20 +241,18 @@ impl Metrics {
             RequestType::Passthrough | RequestType::PassthroughStream => 7,
         };
         let method = METHODS[i];
-        self.active[i]
-            .get_or_init(|| {
-                let names = ["method".to_owned()];
-                let values: Box<[Box<str>]> = owned(&[method]);
-                families::gauge(
-                    families::ACTIVE_REQUESTS,
-                    &LabelSet {
-                        names: &names,
-                        values: &values,
-                        extra: &[],
-                    },
-                )
-            })
-            .as_ref()
+        self.active[i].get_or_init(|| {
+            let names = ["method".to_owned()];
+            let values: Box<[Box<str>]> = owned(&[method]);
+            families::gauge(
+                families::ACTIVE_REQUESTS,
+                &LabelSet {
+                    names: &names,
+                    values: &values,
+                    extra: &[],
+                },
+            )
+        })
     }
 
     fn child<M>(
@@ -331,8 +330,8 @@ impl Metrics {
                 families::collect_into(m, &mut out);
             }
         }
-        for g in self.active.iter().filter_map(|s| s.get()).flatten() {
-            families::collect_into(g, &mut out);
+        for g in &self.active {
+            g.collect_into(&mut out);
         }
         out
     }

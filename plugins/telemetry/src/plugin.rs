@@ -149,16 +149,22 @@ impl TelemetryPlugin {
             return;
         };
         let key_gauge = || self.metrics.key_gauge(&s.provider, &s.key_id, &s.key_name);
+        // Written only when it changes: a gauge every worker reads stays in every core's cache.
+        let mark_up = |g: &prometheus::IntGauge| {
+            if g.get() != 1 {
+                g.set(1);
+            }
+        };
         match series {
             // The series is labelled with the serving key: its gauge is cached there.
             Some(series) => {
                 if let Some(g) = series.key_up(key_gauge) {
-                    g.set(1);
+                    mark_up(g);
                 }
             }
             None => {
                 if let Some(g) = key_gauge() {
-                    g.set(1);
+                    mark_up(&g);
                 }
             }
         }

@@ -12,6 +12,7 @@ use prometheus::{Histogram, IntCounter, IntGauge};
 
 use crate::families::{self, LabelSet, Spec};
 use crate::keyed::Keyed;
+use crate::shard::Shards;
 
 type Slot<M> = OnceLock<Option<M>>;
 
@@ -23,16 +24,16 @@ type ErrorChild = (u16, &'static str, IntCounter);
 pub struct Series {
     names: Arc<[String]>,
     values: Box<[Box<str>]>,
-    upstream_requests: Slot<IntCounter>,
-    success: Slot<IntCounter>,
-    latency_ok: Slot<Histogram>,
-    latency_err: Slot<Histogram>,
-    retries: Slot<Histogram>,
-    overhead: Slot<Histogram>,
-    input_tokens: Slot<IntCounter>,
-    output_tokens: Slot<IntCounter>,
-    first_token: Slot<Histogram>,
-    inter_token: Slot<Histogram>,
+    upstream_requests: Shards<IntCounter>,
+    success: Shards<IntCounter>,
+    latency_ok: Shards<Histogram>,
+    latency_err: Shards<Histogram>,
+    retries: Shards<Histogram>,
+    overhead: Shards<Histogram>,
+    input_tokens: Shards<IntCounter>,
+    output_tokens: Shards<IntCounter>,
+    first_token: Shards<Histogram>,
+    inter_token: Shards<Histogram>,
     errors: ArcSwap<Vec<ErrorChild>>,
     /// The serving key's health gauge (shared with the store's key map, exported from there).
     key_up: Slot<IntGauge>,
@@ -70,16 +71,16 @@ impl Series {
         Self {
             names,
             values,
-            upstream_requests: OnceLock::new(),
-            success: OnceLock::new(),
-            latency_ok: OnceLock::new(),
-            latency_err: OnceLock::new(),
-            retries: OnceLock::new(),
-            overhead: OnceLock::new(),
-            input_tokens: OnceLock::new(),
-            output_tokens: OnceLock::new(),
-            first_token: OnceLock::new(),
-            inter_token: OnceLock::new(),
+            upstream_requests: Shards::new(),
+            success: Shards::new(),
+            latency_ok: Shards::new(),
+            latency_err: Shards::new(),
+            retries: Shards::new(),
+            overhead: Shards::new(),
+            input_tokens: Shards::new(),
+            output_tokens: Shards::new(),
+            first_token: Shards::new(),
+            inter_token: Shards::new(),
             errors: ArcSwap::from_pointee(Vec::new()),
             key_up: OnceLock::new(),
         }
@@ -98,20 +99,18 @@ impl Series {
         }
     }
 
-    fn counter<'a>(&self, slot: &'a Slot<IntCounter>, spec: Spec) -> Option<&'a IntCounter> {
+    fn counter<'a>(&self, slot: &'a Shards<IntCounter>, spec: Spec) -> Option<&'a IntCounter> {
         slot.get_or_init(|| families::counter(spec, &self.labels(&[])))
-            .as_ref()
     }
 
     fn histogram<'a>(
         &self,
-        slot: &'a Slot<Histogram>,
+        slot: &'a Shards<Histogram>,
         spec: Spec,
         buckets: &[f64],
         extra: &[(&str, &str)],
     ) -> Option<&'a Histogram> {
         slot.get_or_init(|| families::histogram(spec, buckets, &self.labels(extra)))
-            .as_ref()
     }
 
     /// Counts one request to the upstream (one per target tried).
@@ -241,17 +240,15 @@ impl Series {
 
     /// Appends every child that exists.
     pub fn collect_into(&self, out: &mut Vec<MetricFamily>) {
-        for slot in [
+        for shards in [
             &self.upstream_requests,
             &self.success,
             &self.input_tokens,
             &self.output_tokens,
         ] {
-            if let Some(Some(c)) = slot.get() {
-                families::collect_into(c, out);
-            }
+            shards.collect_into(out);
         }
-        for slot in [
+        for shards in [
             &self.latency_ok,
             &self.latency_err,
             &self.retries,
@@ -259,9 +256,7 @@ impl Series {
             &self.first_token,
             &self.inter_token,
         ] {
-            if let Some(Some(h)) = slot.get() {
-                families::collect_into(h, out);
-            }
+            shards.collect_into(out);
         }
         for (_, _, c) in self.errors.load().iter() {
             families::collect_into(c, out);
