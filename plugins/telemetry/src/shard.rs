@@ -122,11 +122,13 @@ mod tests {
     use super::*;
 
     fn counter() -> Option<IntCounter> {
-        IntCounter::with_opts(Opts::new("c_total", "c").const_labels(
-            [("provider".to_owned(), "openai".to_owned())]
-                .into_iter()
-                .collect(),
-        ))
+        IntCounter::with_opts(
+            Opts::new("c_total", "c").const_labels(
+                [("provider".to_owned(), "openai".to_owned())]
+                    .into_iter()
+                    .collect(),
+            ),
+        )
         .ok()
     }
 
@@ -175,7 +177,11 @@ mod tests {
         let h = out[0].get_metric()[0].get_histogram();
         assert_eq!(h.get_sample_count(), 3);
         assert_eq!(h.get_sample_sum(), 55.5);
-        let buckets: Vec<u64> = h.get_bucket().iter().map(|b| b.cumulative_count()).collect();
+        let buckets: Vec<u64> = h
+            .get_bucket()
+            .iter()
+            .map(|b| b.cumulative_count())
+            .collect();
         assert_eq!(buckets, [1, 2]);
     }
 

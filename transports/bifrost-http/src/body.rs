@@ -11,13 +11,16 @@ use serde::de::DeserializeOwned;
 
 /// True for `application/json` and `application/*+json` (with or without parameters).
 fn is_json(content_type: &str) -> bool {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = mime.split_once('/') else {
+        return false;
+    };
+    let ends_with_json = subtype.len() > 5
+        && subtype
+            .get(subtype.len() - 5..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case("+json"));
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || ends_with_json)
 }
 
 /// Checks the content type: absent is accepted, anything other than JSON is a 415.
@@ -165,6 +168,10 @@ mod tests {
         assert!(is_json("application/vnd.api+json"));
         assert!(!is_json("text/plain"));
         assert!(!is_json("application/x-www-form-urlencoded"));
+        assert!(is_json("Application/JSON"));
+        assert!(is_json("application/Problem+JSON; charset=utf-8"));
+        assert!(!is_json("application/+json"));
+        assert!(!is_json("json"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::schemas::ExtraMap;
 pub const DEFAULT_MAX_REQUEST_BODY_SIZE_MB: u64 = 100;
 
 /// `client`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ClientConfig {
     /// Reject at once (429) when a provider's queue is full instead of waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]

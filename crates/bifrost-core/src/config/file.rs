@@ -33,7 +33,7 @@ pub struct PluginConfig {
 }
 
 /// Bifrost's `config.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ConfigFile {
     /// JSON schema URL (ignored).
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]

@@ -26,7 +26,7 @@ pub const DEFAULT_CONCURRENCY: u32 = 1000;
 pub const DEFAULT_BUFFER_SIZE: u32 = 5000;
 
 /// One provider's configuration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ProviderConfig {
     /// API keys, chosen by weight among those allowed for the model.
     #[serde(default)]
@@ -82,7 +82,7 @@ impl ProviderConfig {
 }
 
 /// One API key of a provider.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct KeyConfig {
     /// Stable id (used by `x-bf-api-key-id`, logs and metrics). Derived from the name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,7 +151,7 @@ impl KeyConfig {
 }
 
 /// A key config that names a server URL (Ollama, vLLM, SGLang).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct UrlKeyConfig {
     /// Server base URL, e.g. `http://localhost:11434`.
     #[serde(default)]
@@ -165,7 +165,7 @@ pub struct UrlKeyConfig {
 }
 
 /// `network_config`: where and how the provider is called.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct NetworkConfig {
     /// Replaces the provider's default base URL (trailing `/` trimmed).
     #[serde(default, skip_serializing_if = "Option::is_none")]

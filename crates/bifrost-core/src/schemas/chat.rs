@@ -11,7 +11,7 @@ use super::{ExtraFields, ExtraMap, Usage};
 ///
 /// `model` is `provider/model` when it reaches the engine; the engine replaces it with the bare
 /// model name before a provider sees it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     #[serde(default)]
@@ -115,7 +115,7 @@ impl ChatRequest {
 }
 
 /// `stream_options` of a chat or text completion request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct StreamOptions {
     /// Send a final chunk with the usage of the whole request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,7 +178,7 @@ impl Role {
 }
 
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatMessage {
     /// Who wrote it.
     pub role: Role,
@@ -211,7 +211,7 @@ pub struct ChatMessage {
 }
 
 /// `reasoning` request parameter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ReasoningConfig {
     /// `minimal`, `low`, `medium`, `high`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,7 +225,7 @@ pub struct ReasoningConfig {
 }
 
 /// One block of model reasoning, kept so it can be replayed to the provider.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ReasoningDetail {
     /// `reasoning.text` (visible thinking with a signature), `reasoning.encrypted` (redacted or
     /// opaque data) or `reasoning.summary`.
@@ -353,7 +353,7 @@ pub enum ContentPartType {
 /// One typed part of a message's content.
 ///
 /// A flat struct rather than a tagged enum: parts of unknown types survive a round trip.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ContentPart {
     /// The part's kind.
     #[serde(rename = "type")]
@@ -411,7 +411,7 @@ impl ContentPart {
 }
 
 /// An image reference: an `https:` URL or a `data:<mime>;base64,<data>` URL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ImageUrl {
     /// The URL.
     pub url: String,
@@ -434,7 +434,7 @@ impl ImageUrl {
 }
 
 /// Base64 audio input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct InputAudio {
     /// Base64-encoded audio.
     pub data: String,
@@ -446,7 +446,7 @@ pub struct InputAudio {
 }
 
 /// A file given inline or by id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct FileData {
     /// Base64 file content (often a `data:` URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,7 +463,7 @@ pub struct FileData {
 }
 
 /// A tool the model may call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Tool {
     /// Always `function` for function tools.
     #[serde(rename = "type")]
@@ -477,7 +477,7 @@ pub struct Tool {
 }
 
 /// A callable function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct FunctionDefinition {
     /// Function name.
     pub name: String,
@@ -523,7 +523,7 @@ pub struct NamedFunction {
 }
 
 /// A tool call made by the assistant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ToolCall {
     /// Call id, echoed by the tool message that answers it.
     pub id: String,
@@ -552,7 +552,7 @@ pub struct FunctionCall {
 }
 
 /// `response_format`: text, JSON object or JSON schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponseFormat {
     /// `text`, `json_object` or `json_schema`.
     #[serde(rename = "type")]
@@ -566,7 +566,7 @@ pub struct ResponseFormat {
 }
 
 /// A named JSON schema for structured output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct JsonSchemaFormat {
     /// Schema name.
     pub name: String,
@@ -585,7 +585,7 @@ pub struct JsonSchemaFormat {
 }
 
 /// A chat completion (non-streamed answer).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatResponse {
     /// Completion id.
     #[serde(default)]
@@ -624,7 +624,7 @@ fn chat_completion_object() -> String {
 }
 
 /// One choice of a chat completion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatChoice {
     /// Position of the choice.
     #[serde(default)]

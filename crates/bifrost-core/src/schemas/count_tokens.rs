@@ -1,11 +1,11 @@
 //! Token counting (Anthropic `count_tokens`, Gemini `countTokens`, OpenAI `input_tokens`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ChatMessage, ExtraFields, ExtraMap, Tool};
 
 /// Count the input tokens a chat request would use.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct CountTokensRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     pub model: String,
@@ -24,7 +24,7 @@ pub struct CountTokensRequest {
 }
 
 /// The token count.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct CountTokensResponse {
     /// Always `response.input_tokens`.
     #[serde(default = "input_tokens_object")]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{ExtraFields, ExtraMap};
 
 /// An embeddings request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct EmbeddingRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     #[serde(default)]
@@ -42,7 +42,7 @@ impl EmbeddingRequest {
 }
 
 /// An embeddings response.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct EmbeddingResponse {
     /// Always `list`.
     #[serde(default = "list_object")]
@@ -69,7 +69,7 @@ fn list_object() -> String {
 }
 
 /// One embedding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Embedding {
     /// Always `embedding`.
     #[serde(default = "embedding_object")]

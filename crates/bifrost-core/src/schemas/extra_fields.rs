@@ -1,11 +1,11 @@
 //! Bifrost's `extra_fields` metadata attached to every response and error.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ExtraMap, RequestType};
 
 /// Metadata the gateway adds to responses: who served the request and how long it took.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ExtraFields {
     /// The provider that served the request (after fallbacks).
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -1,11 +1,11 @@
 //! Model listing (OpenAI `GET /v1/models`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ExtraFields, ExtraMap};
 
 /// A list of models.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ListModelsResponse {
     /// Always `list`.
     #[serde(default = "list_object")]
@@ -26,7 +26,7 @@ fn list_object() -> String {
 }
 
 /// One model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Model {
     /// Model id.
     pub id: String,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{ExtraFields, ExtraMap, Usage};
 
 /// Rank documents by relevance to a query.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct RerankRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     pub model: String,
@@ -31,7 +31,7 @@ pub struct RerankRequest {
 }
 
 /// Ranked results.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct RerankResponse {
     /// Result id.
     #[serde(default)]

@@ -86,7 +86,7 @@ impl StreamChunk {
 }
 
 /// A `chat.completion.chunk`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatStreamChunk {
     /// Completion id (the same on every chunk of a stream).
     #[serde(default)]
@@ -125,7 +125,7 @@ fn chunk_object() -> String {
 }
 
 /// The delta of one choice in a chunk.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatStreamChoice {
     /// Position of the choice.
     #[serde(default)]
@@ -145,7 +145,7 @@ pub struct ChatStreamChoice {
 }
 
 /// Incremental message content.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ChatDelta {
     /// Set on the first chunk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,7 +171,7 @@ pub struct ChatDelta {
 }
 
 /// A fragment of a tool call: the first carries id, type and name; later ones argument text.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ToolCallDelta {
     /// Which tool call of the message this fragment belongs to.
     #[serde(default)]

@@ -1,11 +1,11 @@
 //! Legacy text completion (OpenAI `POST /v1/completions`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{ExtraFields, ExtraMap, StopSequences, StreamOptions, Usage};
 
 /// A text completion request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct TextCompletionRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     #[serde(default)]
@@ -69,7 +69,7 @@ impl TextCompletionRequest {
 }
 
 /// A text completion.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct TextCompletionResponse {
     /// Completion id.
     #[serde(default)]
@@ -105,7 +105,7 @@ fn text_completion_object() -> String {
 }
 
 /// One choice of a text completion (also the shape of a streamed text chunk's choice).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct TextChoice {
     /// Generated text.
     #[serde(default)]

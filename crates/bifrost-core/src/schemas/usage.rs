@@ -1,11 +1,11 @@
 //! Token usage, including cached and reasoning token details.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::ExtraMap;
 
 /// Token counts reported for one request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Usage {
     /// Tokens in the prompt (input).
     #[serde(default)]
@@ -56,7 +56,7 @@ impl Usage {
 }
 
 /// Breakdown of prompt tokens.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct PromptTokensDetails {
     /// Tokens read from the provider's prompt cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,7 +73,7 @@ pub struct PromptTokensDetails {
 }
 
 /// Breakdown of completion tokens.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct CompletionTokensDetails {
     /// Tokens spent on hidden reasoning.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,7 @@ pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 
 /// A `POST /v1/messages` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct MessagesRequest {
     /// Model id, e.g. `claude-sonnet-4-5`.
     pub model: String,
@@ -192,7 +192,7 @@ impl ContentBlock {
 }
 
 /// Where an image or document comes from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Source {
     /// `base64`, `url`, `text` or `file`.
     #[serde(rename = "type")]
@@ -216,7 +216,7 @@ pub struct Source {
 
 /// A tool definition: a client tool (`name`, `description`, `input_schema`) or a server tool
 /// (`type` plus its own fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Tool {
     /// Server tool type (e.g. `web_search_20250305`); absent for client tools.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -255,7 +255,7 @@ pub struct ToolChoice {
 }
 
 /// `thinking` configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Thinking {
     /// `enabled`, `disabled` or `adaptive`.
     #[serde(rename = "type")]
@@ -277,7 +277,7 @@ pub struct Metadata {
 }
 
 /// A `message` object (the non-streamed answer, and `message_start`'s payload).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct MessagesResponse {
     /// Message id (`msg_...`).
     #[serde(default)]
@@ -309,7 +309,7 @@ pub struct MessagesResponse {
 }
 
 /// Anthropic's `usage`. Every field is optional because `message_delta` events carry only some.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct NativeUsage {
     /// Input tokens after the last cache breakpoint (not read from or written to the cache).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -479,7 +479,7 @@ pub struct CountTokensRequest {
 }
 
 /// The count tokens answer.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, bifrost_derive::DeserializeWithExtra)]
 pub struct CountTokensResponse {
     /// Input tokens the request would use.
     pub input_tokens: u64,
@@ -506,7 +506,7 @@ pub struct ModelList {
 }
 
 /// One model.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, bifrost_derive::DeserializeWithExtra)]
 pub struct ModelInfo {
     /// Model id.
     pub id: String,

@@ -59,7 +59,7 @@ pub struct Message {
 }
 
 /// A content block: exactly one member is set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentBlock {
     /// Text.
@@ -210,7 +210,7 @@ pub struct ReasoningText {
 }
 
 /// A system prompt block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemContentBlock {
     /// Prompt text.
@@ -389,7 +389,7 @@ pub struct ContentBlockStartEvent {
 }
 
 /// The start of a content block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentBlockStart {
     /// A tool call starts.
@@ -423,7 +423,7 @@ pub struct ContentBlockDeltaEvent {
 }
 
 /// A fragment of a content block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentBlockDelta {
     /// Text fragment.

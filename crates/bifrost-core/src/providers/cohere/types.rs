@@ -102,7 +102,7 @@ pub enum Content {
 }
 
 /// A content block: `text`, `image_url`, `thinking` or `document`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ContentBlock {
     /// Block type.
     #[serde(rename = "type", default)]
@@ -352,7 +352,7 @@ pub struct EmbedResponse {
 }
 
 /// Vectors by embedding type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct EmbeddingsByType {
     /// Float vectors.
     #[serde(default)]
@@ -431,7 +431,7 @@ pub struct ModelList {
 }
 
 /// One model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct Model {
     /// Model name.
     pub name: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::schemas::ExtraMap;
 
 /// `generateContent` / `streamGenerateContent` / `countTokens.generateContentRequest` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateContentRequest {
     /// `models/{model}`; only inside `countTokens.generateContentRequest`.
@@ -50,7 +50,7 @@ pub struct GenerateContentRequest {
 }
 
 /// One turn of a conversation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Content {
     /// `user` or `model`; absent in `systemInstruction`.
@@ -65,7 +65,7 @@ pub struct Content {
 }
 
 /// One part of a turn; exactly one data field is set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Part {
     /// Text.
@@ -123,7 +123,7 @@ impl Part {
 }
 
 /// Inline data.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Blob {
     /// IANA media type.
@@ -137,7 +137,7 @@ pub struct Blob {
 }
 
 /// Data referenced by URI.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct FileData {
     /// IANA media type.
@@ -153,7 +153,7 @@ pub struct FileData {
 }
 
 /// A function call predicted by the model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionCall {
     /// Call id (not always sent by the model).
@@ -170,7 +170,7 @@ pub struct FunctionCall {
 }
 
 /// The result of a function call.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionResponse {
     /// Id of the call this answers.
@@ -187,7 +187,7 @@ pub struct FunctionResponse {
 }
 
 /// A tool: function declarations or a built-in tool (`googleSearch`, `codeExecution`, ...).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {
     /// Functions the model may call.
@@ -200,7 +200,7 @@ pub struct Tool {
 }
 
 /// A function the model may call.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionDeclaration {
     /// Function name.
@@ -225,7 +225,7 @@ pub struct FunctionDeclaration {
 }
 
 /// `toolConfig`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolConfig {
     /// Function calling mode.
@@ -238,7 +238,7 @@ pub struct ToolConfig {
 }
 
 /// `toolConfig.functionCallingConfig`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionCallingConfig {
     /// `AUTO`, `ANY`, `NONE` (or `VALIDATED`); empty when not given.
@@ -254,7 +254,7 @@ pub struct FunctionCallingConfig {
 }
 
 /// `generationConfig`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerationConfig {
     /// Sampling temperature.
@@ -320,7 +320,7 @@ pub struct GenerationConfig {
 }
 
 /// `generationConfig.thinkingConfig`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct ThinkingConfig {
     /// Return thought summaries as `thought: true` parts.
@@ -341,7 +341,7 @@ pub struct ThinkingConfig {
 }
 
 /// `generateContent` response (and every streamed chunk).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateContentResponse {
     /// The candidates.
@@ -373,7 +373,7 @@ pub struct GenerateContentResponse {
 }
 
 /// One candidate answer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     /// The generated content (absent when nothing was generated).
@@ -436,7 +436,7 @@ pub struct LogprobCandidate {
 }
 
 /// `promptFeedback`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptFeedback {
     /// Set when the prompt was blocked (`SAFETY`, `BLOCKLIST`, `PROHIBITED_CONTENT`, `OTHER`).
@@ -453,7 +453,7 @@ pub struct PromptFeedback {
 }
 
 /// `usageMetadata`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct UsageMetadata {
     /// Prompt tokens, cached ones included.
@@ -507,7 +507,7 @@ pub struct ModalityTokenCount {
 }
 
 /// `embedContent` body, and one entry of `batchEmbedContents.requests`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct EmbedContentRequest {
     /// `models/{model}` (required inside a batch).
@@ -532,7 +532,7 @@ pub struct EmbedContentRequest {
 }
 
 /// `batchEmbedContents` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchEmbedContentsRequest {
     /// One request per input.
@@ -621,7 +621,7 @@ pub struct ListModelsResponse {
 }
 
 /// One model of `GET /models`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct Model {
     /// `models/{id}`.

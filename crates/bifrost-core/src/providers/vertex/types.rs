@@ -93,7 +93,7 @@ pub struct ListPublisherModelsResponse {
 }
 
 /// One Model Garden model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct PublisherModel {
     /// `publishers/{publisher}/models/{id}`.

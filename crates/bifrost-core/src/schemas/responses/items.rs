@@ -78,7 +78,7 @@ impl ResponsesItem {
 }
 
 /// A message item: input from the user, system or developer, or the assistant's output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesMessage {
     /// Item id (output messages, replayed assistant messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,7 +174,7 @@ impl<'de> Deserialize<'de> for ResponsesMessageContent {
 /// One typed part of a message's content.
 ///
 /// A flat struct rather than a tagged enum so that parts of unknown types survive a round trip.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesContentPart {
     /// `input_text`, `input_image`, `input_file`, `input_audio`, `output_text`, `refusal`,
     /// `summary_text`, `reasoning_text`, or another type kept verbatim.
@@ -282,7 +282,7 @@ impl ResponsesContentPart {
 }
 
 /// A function call the model made (`type: function_call`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesFunctionCall {
     /// Item id (`fc_...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -303,7 +303,7 @@ pub struct ResponsesFunctionCall {
 }
 
 /// The caller's result of a function call (`type: function_call_output`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesFunctionCallOutput {
     /// Item id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -321,7 +321,7 @@ pub struct ResponsesFunctionCallOutput {
 }
 
 /// The model's reasoning (`type: reasoning`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesReasoningItem {
     /// Item id (`rs_...`).
     #[serde(default)]

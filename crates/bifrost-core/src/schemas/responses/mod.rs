@@ -22,7 +22,7 @@ use super::ExtraMap;
 ///
 /// `model` is `provider/model` when it reaches the engine; the engine replaces it with the bare
 /// model name before a provider sees it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesRequest {
     /// `provider/model` from the caller, the bare model name once dispatched.
     #[serde(default)]
@@ -151,7 +151,7 @@ impl<'de> Deserialize<'de> for ResponsesInput {
 ///
 /// Function tools are flat (`{"type":"function","name":...,"parameters":...}`); hosted tools
 /// (`web_search`, `file_search`, `mcp`, ...) keep their settings in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesTool {
     /// `function`, `custom`, `web_search`, `file_search`, `mcp`, ...
     #[serde(rename = "type")]
@@ -198,7 +198,7 @@ pub enum ResponsesToolChoice {
 }
 
 /// A structured `tool_choice`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesToolChoiceObject {
     /// `function`, `allowed_tools`, `custom`, `mcp`, or a hosted tool type.
     #[serde(rename = "type")]
@@ -212,7 +212,7 @@ pub struct ResponsesToolChoiceObject {
 }
 
 /// `text`: output format and verbosity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesTextConfig {
     /// `text`, `json_object` or `json_schema`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,7 +226,7 @@ pub struct ResponsesTextConfig {
 }
 
 /// `text.format`. For `json_schema`, the schema's fields sit beside `type` (unlike chat).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesTextFormat {
     /// `text`, `json_object` or `json_schema`.
     #[serde(rename = "type")]
@@ -249,7 +249,7 @@ pub struct ResponsesTextFormat {
 }
 
 /// `reasoning`: effort and summary settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesReasoningConfig {
     /// `none`, `minimal`, `low`, `medium`, `high` or `xhigh`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,7 @@ use super::ResponsesItem;
 use crate::schemas::{CompletionTokensDetails, ExtraFields, ExtraMap, PromptTokensDetails, Usage};
 
 /// A response (`object: "response"`), complete or as carried by lifecycle stream events.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponsesResponse {
     /// Response id (`resp_...`).
     #[serde(default)]

@@ -212,7 +212,7 @@ impl ResponsesStreamEvent {
 }
 
 /// A lifecycle event: `response.created`, `.in_progress`, `.completed`, `.incomplete`, `.failed`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ResponseEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -228,7 +228,7 @@ pub struct ResponseEvent {
 }
 
 /// `response.output_item.added` / `.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct OutputItemEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -247,7 +247,7 @@ pub struct OutputItemEvent {
 }
 
 /// `response.content_part.added` / `.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ContentPartEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -272,7 +272,7 @@ pub struct ContentPartEvent {
 }
 
 /// `response.output_text.delta` / `response.refusal.delta`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct TextDeltaEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -301,7 +301,7 @@ pub struct TextDeltaEvent {
 }
 
 /// `response.output_text.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct TextDoneEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -330,7 +330,7 @@ pub struct TextDoneEvent {
 }
 
 /// `response.refusal.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct RefusalDoneEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -356,7 +356,7 @@ pub struct RefusalDoneEvent {
 }
 
 /// `response.function_call_arguments.delta`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ArgumentsDeltaEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -379,7 +379,7 @@ pub struct ArgumentsDeltaEvent {
 }
 
 /// `response.function_call_arguments.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ArgumentsDoneEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -405,7 +405,7 @@ pub struct ArgumentsDoneEvent {
 }
 
 /// `response.reasoning_summary_part.added` / `.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct SummaryPartEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -430,7 +430,7 @@ pub struct SummaryPartEvent {
 }
 
 /// `response.reasoning_summary_text.delta`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct SummaryTextDeltaEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -456,7 +456,7 @@ pub struct SummaryTextDeltaEvent {
 }
 
 /// `response.reasoning_summary_text.done`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct SummaryTextDoneEvent {
     /// Position of the event in the stream.
     #[serde(default)]
@@ -482,7 +482,7 @@ pub struct SummaryTextDoneEvent {
 }
 
 /// `error`: the stream failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, bifrost_derive::DeserializeWithExtra)]
 pub struct ErrorEvent {
     /// Position of the event in the stream.
     #[serde(default)]

@@ -25,7 +25,6 @@
 //! [`adapt_for_other_provider`] then turns the request into what a provider of another family
 //! accepts (see there).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::super::types::{
@@ -41,7 +40,7 @@ use crate::schemas::{
 };
 
 /// A `POST /v1/messages/count_tokens` body (a Messages request without `max_tokens`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, bifrost_derive::DeserializeWithExtra)]
 pub struct CountTokensBody {
     /// Model id, optionally `provider/model`.
     pub model: String,

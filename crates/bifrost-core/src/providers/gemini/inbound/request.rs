@@ -22,7 +22,6 @@
 //! generation settings it has no field for, unknown top-level fields) rides along for Gemini
 //! targets ([`native`]); [`adapt_for_other_provider`] removes it for the others.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::super::native;
@@ -40,7 +39,7 @@ use crate::schemas::{
 
 /// A `countTokens` body: `contents`, or a whole `generateContentRequest` (whose system
 /// instruction and tools are counted too).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, bifrost_derive::DeserializeWithExtra)]
 #[serde(rename_all = "camelCase")]
 pub struct CountTokensBody {
     /// The conversation to count.
