@@ -129,7 +129,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BifrostError> 
             "request body is empty: send a JSON object",
         ));
     }
-    match serde_json::from_slice(bytes) {
+    match bifrost_core::schemas::from_json_slice(bytes) {
         Ok(v) => Ok(v),
         Err(_) => {
             // Parse again with path tracking: only failures pay for it.

@@ -41,7 +41,7 @@ pub fn parse_error_body(
     content_type: Option<&str>,
     body: &Bytes,
 ) -> BifrostError {
-    match serde_json::from_slice::<ErrorEnvelope>(body) {
+    match crate::schemas::from_json_slice::<ErrorEnvelope>(body) {
         Ok(env) if env.kind == "error" => {
             BifrostError::upstream(status, detail(&env.error)).with_upstream_body(body.clone())
         }

@@ -298,7 +298,7 @@ impl AnthropicProvider {
             .bytes()
             .await
             .map_err(|e| network_error(&self.name, &e))?;
-        let value = serde_json::from_slice(&bytes)
+        let value = crate::schemas::from_json_slice(&bytes)
             .map_err(|e| decode_error(&self.name, what, &bytes, &e.to_string()))?;
         Ok((value, bytes))
     }
@@ -376,7 +376,7 @@ impl Provider for AnthropicProvider {
         if cx.send_back_raw_response {
             out.extra_fields
                 .get_or_insert_with(ExtraFields::default)
-                .raw_response = serde_json::from_slice(&bytes).ok();
+                .raw_response = crate::schemas::from_json_slice(&bytes).ok();
         }
         Ok(out)
     }

@@ -28,7 +28,7 @@ fn upstream_status(exception: Option<&str>, status: u16) -> u16 {
 
 /// Builds the error for a non-success HTTP answer.
 pub fn parse_error(provider: &str, status: u16, headers: &HeaderMap, body: &Bytes) -> BifrostError {
-    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let parsed = crate::schemas::from_json_slice::<ErrorBody>(body).ok();
     let message = parsed
         .as_ref()
         .and_then(|b| b.message.clone().or_else(|| b.message_upper.clone()));
@@ -71,7 +71,7 @@ fn exception_status(exception: &str) -> u16 {
 
 /// Builds the error for an exception message inside a ConverseStream.
 pub fn stream_exception(exception: &str, payload: &[u8]) -> BifrostError {
-    let message = serde_json::from_slice::<ErrorBody>(payload)
+    let message = crate::schemas::from_json_slice::<ErrorBody>(payload)
         .ok()
         .and_then(|b| b.message.or(b.message_upper))
         .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());

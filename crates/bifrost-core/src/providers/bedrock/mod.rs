@@ -182,7 +182,7 @@ impl BedrockProvider {
             .bytes()
             .await
             .map_err(|e| network_error(&self.name, &e))?;
-        let value = serde_json::from_slice(&bytes)
+        let value = crate::schemas::from_json_slice(&bytes)
             .map_err(|e| decode_error(&self.name, what, &bytes, &e.to_string()))?;
         Ok((value, bytes, headers))
     }
@@ -331,7 +331,7 @@ impl Provider for BedrockProvider {
             response::to_chat_response(answer, cx.model, request_id(&headers), now_secs(), &opts);
         if cx.send_back_raw_response {
             resp.extra_fields = Some(ExtraFields {
-                raw_response: serde_json::from_slice(&bytes).ok(),
+                raw_response: crate::schemas::from_json_slice(&bytes).ok(),
                 ..ExtraFields::default()
             });
         }

@@ -135,7 +135,8 @@ impl ConverseStreamState {
     }
 
     fn parse<T: DeserializeOwned>(&self, event: &str, payload: &[u8]) -> Result<T, BifrostError> {
-        serde_json::from_slice(payload).map_err(|e| bad_event(&self.provider, event, payload, &e))
+        crate::schemas::from_json_slice(payload)
+            .map_err(|e| bad_event(&self.provider, event, payload, &e))
     }
 
     fn tool_delta(&self, index: u32, delta: ToolCallDelta) -> StreamChunk {

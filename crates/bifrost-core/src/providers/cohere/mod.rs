@@ -110,7 +110,7 @@ impl CohereProvider {
             .bytes()
             .await
             .map_err(|e| network_error(&self.name, &e))?;
-        let value = serde_json::from_slice(&bytes)
+        let value = crate::schemas::from_json_slice(&bytes)
             .map_err(|e| decode_error(&self.name, what, &bytes, &e.to_string()))?;
         Ok((value, bytes))
     }
@@ -123,7 +123,7 @@ fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, BifrostError> {
 
 fn raw(keep: bool, bytes: &Bytes) -> Option<ExtraFields> {
     keep.then(|| ExtraFields {
-        raw_response: serde_json::from_slice(bytes).ok(),
+        raw_response: crate::schemas::from_json_slice(bytes).ok(),
         ..ExtraFields::default()
     })
 }

@@ -17,13 +17,13 @@ use crate::providers::common::upstream_error::unparsed_status_error;
 pub fn parse_google_error(body: &[u8]) -> Option<GoogleError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
     let err = if *first == b'[' {
-        serde_json::from_slice::<Vec<GoogleErrorEnvelope>>(body)
+        crate::schemas::from_json_slice::<Vec<GoogleErrorEnvelope>>(body)
             .ok()?
             .into_iter()
             .next()?
             .error
     } else {
-        serde_json::from_slice::<GoogleErrorEnvelope>(body)
+        crate::schemas::from_json_slice::<GoogleErrorEnvelope>(body)
             .ok()?
             .error
     };

@@ -141,7 +141,9 @@ pub fn decode<T: DeserializeOwned>(
     what: &str,
     bytes: &Bytes,
 ) -> Result<T, BifrostError> {
-    serde_json::from_slice::<T>(bytes).map_err(|e| match super::error::parse_google_error(bytes) {
+    crate::schemas::from_json_slice::<T>(bytes).map_err(|e| match super::error::parse_google_error(
+        bytes,
+    ) {
         Some(err) => super::error::google_error(200, &err).with_upstream_body(bytes.clone()),
         None => decode_error(provider, what, bytes, &e.to_string()),
     })
@@ -149,7 +151,7 @@ pub fn decode<T: DeserializeOwned>(
 
 /// The raw body as JSON, for `extra_fields.raw_response`.
 pub fn raw_json(bytes: &Bytes) -> Option<serde_json::Value> {
-    serde_json::from_slice(bytes).ok()
+    crate::schemas::from_json_slice(bytes).ok()
 }
 
 /// Checks that a stream response really is an event stream.

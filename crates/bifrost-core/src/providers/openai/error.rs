@@ -55,7 +55,7 @@ pub fn parse_error_body(
     content_type: Option<&str>,
     body: &Bytes,
 ) -> BifrostError {
-    let detail = serde_json::from_slice::<Envelope>(body)
+    let detail = crate::schemas::from_json_slice::<Envelope>(body)
         .ok()
         .and_then(|env| {
             env.error

@@ -433,7 +433,7 @@ pub(crate) fn parse_json_body<T: DeserializeOwned + HasExtra>(
     what: &str,
     keep_raw: bool,
 ) -> Result<T, BifrostError> {
-    let mut value: T = serde_json::from_slice(bytes)
+    let mut value: T = crate::schemas::from_json_slice(bytes)
         .map_err(|e| decode_error(provider, what, bytes, &e.to_string()))?;
     if let Some(err) = value.in_band_error() {
         // Some compatible servers answer 200 with an error object.
@@ -449,7 +449,7 @@ pub(crate) fn parse_json_body<T: DeserializeOwned + HasExtra>(
         ));
     }
     if keep_raw {
-        let raw = serde_json::from_slice(bytes).ok();
+        let raw = crate::schemas::from_json_slice(bytes).ok();
         value
             .extra_fields_mut()
             .get_or_insert_with(ExtraFields::default)

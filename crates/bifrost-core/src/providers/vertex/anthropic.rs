@@ -104,7 +104,7 @@ pub fn parse_error(
     content_type: Option<&str>,
     body: &Bytes,
 ) -> BifrostError {
-    let anthropic_shaped = serde_json::from_slice::<Value>(body)
+    let anthropic_shaped = crate::schemas::from_json_slice::<Value>(body)
         .ok()
         .is_some_and(|v| v.get("type").and_then(Value::as_str) == Some("error"));
     if anthropic_shaped {

@@ -77,7 +77,7 @@ pub fn parse_credentials(value: &str) -> Result<ServiceAccount, String> {
                 "auth_credentials is neither service-account JSON nor base64 of it".to_owned()
             })?
     };
-    let account: ServiceAccount = serde_json::from_slice(&json)
+    let account: ServiceAccount = crate::schemas::from_json_slice(&json)
         .map_err(|e| format!("auth_credentials is not a valid service-account key file: {e}"))?;
     if !account.kind.is_empty() && account.kind != "service_account" {
         return Err(format!(
@@ -241,14 +241,14 @@ impl TokenSource {
         if !status.is_success() {
             return Err(self.refused(provider, status.as_u16(), &bytes));
         }
-        let parsed: TokenResponse = serde_json::from_slice(&bytes)
+        let parsed: TokenResponse = crate::schemas::from_json_slice(&bytes)
             .map_err(|e| decode_error(provider, "OAuth token response", &bytes, &e.to_string()))?;
         let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
         Ok((SecretString::new(parsed.access_token), lifetime))
     }
 
     fn refused(&self, provider: &str, status: u16, body: &bytes::Bytes) -> BifrostError {
-        let (kind, description) = match serde_json::from_slice::<TokenError>(body) {
+        let (kind, description) = match crate::schemas::from_json_slice::<TokenError>(body) {
             Ok(e) => (e.error, e.error_description.unwrap_or_default()),
             Err(_) => ("token_error".to_owned(), excerpt(body)),
         };
