@@ -15,7 +15,7 @@ use crate::schemas::StreamChunk;
 /// A stream whose first chunk has already arrived (so the attempt is known to be good).
 pub struct PeekedStream {
     /// The first chunk.
-    pub first: StreamChunk,
+    pub first: Box<StreamChunk>,
     /// The rest of the stream.
     pub rest: ChunkStream,
 }
@@ -39,7 +39,10 @@ pub async fn peek(
 ) -> Result<PeekedStream, BifrostError> {
     let mut rest = stream?;
     match rest.next().await {
-        Some(Ok(first)) => Ok(PeekedStream { first, rest }),
+        Some(Ok(first)) => Ok(PeekedStream {
+            first: Box::new(first),
+            rest,
+        }),
         Some(Err(e)) => Err(e),
         None => Err(BifrostError::new(
             ErrorKind::Network,

@@ -43,7 +43,7 @@ use crate::schemas::{
 enum Answer {
     Response(Response),
     Stream {
-        first: Option<crate::schemas::StreamChunk>,
+        first: Option<Box<crate::schemas::StreamChunk>>,
         rest: ChunkStream,
         ran: usize,
         provider: String,

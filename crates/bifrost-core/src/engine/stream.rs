@@ -121,7 +121,7 @@ async fn run_stream_post_hooks(
 }
 
 struct State {
-    first: Option<StreamChunk>,
+    first: Option<Box<StreamChunk>>,
     upstream: ChunkStream,
     finalizer: Finalizer,
     template: ExtraFields,
@@ -133,7 +133,7 @@ struct State {
 
 /// What the engine knows when it hands a stream over.
 pub(crate) struct StreamSetup {
-    pub first: Option<StreamChunk>,
+    pub first: Option<Box<StreamChunk>>,
     pub upstream: ChunkStream,
     pub ctx: RequestContext,
     pub plugins: Arc<[Arc<dyn Plugin>]>,
@@ -175,7 +175,7 @@ pub(crate) fn pipeline(setup: StreamSetup) -> ResponseStream {
         }
         loop {
             let item = match st.first.take() {
-                Some(chunk) => Some(Ok(chunk)),
+                Some(chunk) => Some(Ok(*chunk)),
                 None => match tokio::time::timeout(st.idle_timeout, st.upstream.next()).await {
                     Ok(item) => item,
                     Err(_) => Some(Err(BifrostError::new(

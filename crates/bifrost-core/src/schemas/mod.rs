@@ -65,7 +65,9 @@ mod tests {
                 .unwrap_or_default();
         assert_eq!(req.messages[0].text_content(), "hé");
         let bad_utf8: &[u8] = b"{\"model\":\"m\xff\"}";
-        let ours = from_json_slice::<ChatRequest>(bad_utf8).map(|_| ()).map_err(|e| e.to_string());
+        let ours = from_json_slice::<ChatRequest>(bad_utf8)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
         let theirs = serde_json::from_slice::<ChatRequest>(bad_utf8)
             .map(|_| ())
             .map_err(|e| e.to_string());
