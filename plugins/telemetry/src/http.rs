@@ -77,11 +77,8 @@ impl HttpSeries {
     }
 
     fn record(&self, seconds: f64, request_size: Option<u64>, response_size: u64) {
-        let labels = || self.labels();
-        if let Some(c) = self
-            .requests
-            .get_or_init(|| families::counter(families::HTTP_REQUESTS, &labels()))
-        {
+        let requests = || families::counter(families::HTTP_REQUESTS, &self.labels());
+        if let Some(c) = self.requests.get_or_init(requests) {
             c.inc();
         }
         let latency = families::LATENCY_BUCKETS;
