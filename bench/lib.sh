@@ -1,4 +1,4 @@
-# Helpers shared by bench/run.sh, bench/profile.sh and bench/cpu-split.sh (sourced, not run).
+# Helpers shared by bench/run.sh, bench/profile.sh, bench/cpu-split.sh and bench/instructions.sh (sourced, not run).
 #
 # The sourcing script sets WORK (a scratch directory) and PIDS (an array) before calling
 # `bench_cleanup` or `start_nginx`.
@@ -75,4 +75,17 @@ http {
   }$stream
 }
 CONF
+}
+
+# Starts nginx on WORK/nginx/nginx.conf (see write_nginx_conf) through LAUNCHER (nothing,
+# `nice -n N` or `chrt -f N`), records it in NGINX_PID and PIDS, and waits until it answers on
+# PORT. Needs NGINX (the binary's path).
+start_nginx() { # port [launcher...]
+  local port=$1
+  shift
+  "$@" "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" \
+    >"$WORK/nginx.log" 2>&1 &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  wait_http "http://127.0.0.1:$port/v1/models"
 }

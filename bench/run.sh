@@ -130,11 +130,7 @@ wait_http "http://127.0.0.1:$MOCK_PORT/v1/models"
 NGINX_PORT=$(free_port)
 NGINX_STREAM_PORT=$(free_port)
 write_nginx_conf "$MOCK_PORT" "$NGINX_PORT" "$NGINX_STREAM_PORT"
-"${NICE[@]}" "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" \
-  >"$WORK/nginx.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-wait_http "http://127.0.0.1:$NGINX_PORT/v1/models"
+start_nginx "$NGINX_PORT" "${NICE[@]}"
 
 # --- the gateway -------------------------------------------------------------------------------
 GATEWAY_PORT=$(free_port)
